@@ -32,4 +32,24 @@ private:
     std::atomic<std::int64_t> m_ms;
 };
 
+// "Now" is the newest event time observed so far (`--clock replay`), so a recorded stream aggregates the
+// same way whenever it is replayed. Until the first event it follows the wall clock.
+class EventClock final : public Clock {
+public:
+    std::int64_t nowMs() const override
+    {
+        const std::int64_t seen = m_newestMs.load(std::memory_order_relaxed);
+        return seen > 0 ? seen : QDateTime::currentMSecsSinceEpoch();
+    }
+    void observe(std::int64_t eventMs)
+    {
+        std::int64_t cur = m_newestMs.load(std::memory_order_relaxed);
+        while (eventMs > cur && !m_newestMs.compare_exchange_weak(cur, eventMs, std::memory_order_relaxed)) {
+        }
+    }
+
+private:
+    std::atomic<std::int64_t> m_newestMs{0};
+};
+
 } // namespace txpulse

@@ -1,0 +1,306 @@
+#include "application.h"
+
+#include "aggregator.h"
+#include "feed_client.h"
+#include "http_api.h"
+#include "ingest_worker.h"
+#include "kafka_consumer.h"
+#include "kafka_producer.h"
+#include "logging.h"
+#include "main_window.h"
+#include "memory_store.h"
+#include "redis_store.h"
+
+#include <QApplication>
+#include <QSettings>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace txpulse {
+
+namespace {
+
+// SIGINT/SIGTERM arrive on an arbitrary thread in async-signal context: the handler only writes a byte to
+// a socket pair, and a QSocketNotifier on the main thread turns it into an orderly quit.
+int g_signalFds[2] = {-1, -1};
+
+void onUnixSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalFds[0], &byte, 1);
+}
+
+template<typename Worker, typename Method, typename... Args>
+auto callBlocking(Worker *worker, Method method, Args &&...args)
+{
+    // Used during shutdown only: the GUI thread waits for a worker to finish closing its client.
+    using R = decltype((worker->*method)(std::forward<Args>(args)...));
+    if constexpr (std::is_void_v<R>) {
+        QMetaObject::invokeMethod(worker, [&] { (worker->*method)(std::forward<Args>(args)...); },
+                                  Qt::BlockingQueuedConnection);
+    } else {
+        R result{};
+        QMetaObject::invokeMethod(worker, [&] { result = (worker->*method)(std::forward<Args>(args)...); },
+                                  Qt::BlockingQueuedConnection);
+        return result;
+    }
+}
+
+} // namespace
+
+Application::Application(Config config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{
+    qRegisterMetaType<TxBatchPtr>();
+    qRegisterMetaType<Gap>();
+    if (m_config.clock == QLatin1String("replay")) {
+        auto clock = std::make_unique<EventClock>();
+        m_eventClock = clock.get();
+        m_clock = std::move(clock);
+    } else {
+        m_clock = std::make_unique<WallClock>();
+    }
+}
+
+Application::~Application()
+{
+    shutdown();
+}
+
+quint16 Application::httpPort() const
+{
+    return m_api ? m_api->port() : 0;
+}
+
+void Application::startWorkerThread(QThread &thread, const char *name, QObject *worker)
+{
+    thread.setObjectName(QLatin1String(name));
+    worker->moveToThread(&thread);
+    connect(&thread, &QThread::finished, worker, &QObject::deleteLater);
+    thread.start();
+}
+
+Expected<void> Application::start()
+{
+    const Mode mode = m_config.mode();
+    const Role role = m_config.role;
+    qCInfo(lcApp).noquote() << "starting" << describeConfig(m_config);
+
+    const bool hasFeed = role == Role::All || role == Role::Ingest;
+    const bool produces = hasFeed && mode == Mode::Pipeline;
+    const bool consumes = mode == Mode::Pipeline && (role == Role::All || role == Role::Aggregate);
+
+    // Aggregate side: the store lives on the aggregator's thread (hiredis blocks there, never here).
+    Aggregator::Options aggregatorOptions;
+    aggregatorOptions.mode = mode;
+    aggregatorOptions.role = role;
+    aggregatorOptions.snapshotIntervalMs = m_config.snapshotIntervalMs;
+    aggregatorOptions.topN = m_config.topN;
+    aggregatorOptions.readOnly = role == Role::View;
+    StoreOptions storeOptions;
+    storeOptions.prefix = m_config.redisPrefix;
+    Aggregator::StoreFactory factory;
+    if (mode == Mode::Standalone || role == Role::Ingest) {
+        // An ingest instance keeps what it saw itself in memory, so its own window and API have data.
+        const Clock &clock = *m_clock;
+        factory = [&clock, storeOptions]() -> Expected<std::unique_ptr<Store>> {
+            return std::unique_ptr<Store>(std::make_unique<MemoryStore>(clock, storeOptions));
+        };
+    } else {
+        const Clock &clock = *m_clock;
+        const QString url = m_config.redisUrl;
+        factory = [&clock, url, storeOptions]() -> Expected<std::unique_ptr<Store>> {
+            auto store = RedisStore::open(url, clock, storeOptions);
+            if (!store)
+                return store.error();
+            return std::unique_ptr<Store>(std::move(*store));
+        };
+    }
+    m_aggregator = new Aggregator(std::move(factory), m_hub, m_stats, aggregatorOptions);
+    connect(&m_aggregatorThread, &QThread::started, m_aggregator, &Aggregator::start);
+
+    if (hasFeed) {
+        IngestOptions ingestOptions;
+        ingestOptions.recordFile = m_config.recordFile;
+        m_ingest = new IngestWorker(m_stats, *m_clock, ingestOptions);
+        m_feed = new FeedClient(FeedOptions::fromConfig(m_config), m_stats, *m_clock, this);
+        connect(m_feed, &FeedClient::messageReceived, m_ingest, &IngestWorker::handleMessage);
+        if (m_eventClock) {
+            EventClock *clock = m_eventClock;
+            // Direct: runs on the ingest thread as the batch is emitted, before anyone aggregates it.
+            connect(m_ingest, &IngestWorker::batchReady, m_ingest, [clock](const TxBatchPtr &batch) {
+                for (const Transaction &tx : batch->transactions)
+                    clock->observe(tx.time * 1000);
+            }, Qt::DirectConnection);
+        }
+        if (!produces || role == Role::Ingest)
+            connect(m_ingest, &IngestWorker::batchReady, m_aggregator, &Aggregator::apply);
+        connect(m_feed, &FeedClient::gapClosed, m_aggregator, &Aggregator::recordGap);
+    }
+
+    if (produces) {
+        m_producer = new KafkaProducer(m_config, m_stats);
+        connect(&m_producerThread, &QThread::started, m_producer, &KafkaProducer::start);
+        connect(m_ingest, &IngestWorker::batchReady, m_producer, &KafkaProducer::produce);
+        connect(m_producer, &KafkaProducer::fatalError, this, [](const QString &message) {
+            qCCritical(lcKafka).noquote() << "producer:" << message;
+        });
+    }
+    if (consumes) {
+        m_consumer = new KafkaConsumer(m_config, m_stats, *m_clock);
+        connect(&m_consumerThread, &QThread::started, m_consumer, &KafkaConsumer::start);
+        if (m_eventClock) {
+            EventClock *clock = m_eventClock;
+            connect(m_consumer, &KafkaConsumer::batchReady, m_consumer, [clock](const TxBatchPtr &batch) {
+                for (const Transaction &tx : batch->transactions)
+                    clock->observe(tx.time * 1000);
+            }, Qt::DirectConnection);
+        }
+        connect(m_consumer, &KafkaConsumer::batchReady, m_aggregator, &Aggregator::apply);
+        connect(m_aggregator, &Aggregator::batchApplied, m_consumer, &KafkaConsumer::batchApplied);
+        connect(m_consumer, &KafkaConsumer::fatalError, this, [](const QString &message) {
+            qCCritical(lcKafka).noquote() << "consumer:" << message;
+        });
+    }
+
+    // Views: they only ever read the SnapshotHub.
+    if (m_config.httpPort >= 0) {
+        m_api = std::make_unique<HttpApi>(m_config, m_hub);
+        if (auto listening = m_api->start(); !listening) {
+            m_api.reset();
+            shutdown();
+            return listening.error();
+        }
+        qCInfo(lcApp).noquote() << QStringLiteral("REST API on http://%1:%2/")
+                                       .arg(m_config.httpHost.contains(QLatin1Char(':'))
+                                                ? QLatin1Char('[') + m_config.httpHost + QLatin1Char(']')
+                                                : m_config.httpHost)
+                                       .arg(m_api->port());
+    }
+    if (!m_config.headless) {
+        static QSettings settings; // organisation/application names are set in main()
+        m_window = std::make_unique<ui::MainWindow>(m_hub, settings);
+        m_window->setConfig(m_config);
+        connect(m_window.get(), &ui::MainWindow::settingsApplied, this, &Application::applySettings);
+        m_window->show();
+    }
+
+    startWorkerThread(m_aggregatorThread, "txpulse-aggregator", m_aggregator);
+    if (m_ingest)
+        startWorkerThread(m_ingestThread, "txpulse-ingest", m_ingest);
+    if (m_producer)
+        startWorkerThread(m_producerThread, "txpulse-producer", m_producer);
+    if (m_consumer)
+        startWorkerThread(m_consumerThread, "txpulse-consumer", m_consumer);
+    if (m_feed)
+        m_feed->start();
+
+    watchUnixSignals();
+    connect(qApp, &QCoreApplication::aboutToQuit, this, &Application::shutdown);
+    return {};
+}
+
+void Application::applySettings(const Config &config)
+{
+    // The feed and the API can change while running; Kafka and Redis changes apply at the next start
+    // (the settings dialog says so).
+    if (m_feed && config.feedUrl != m_config.feedUrl) {
+        qCInfo(lcApp).noquote() << "feed URL changed to" << config.feedUrl.toString();
+        m_config.feedUrl = config.feedUrl;
+        m_feed->stop();
+        m_feed->deleteLater();
+        FeedClient *feed = new FeedClient(FeedOptions::fromConfig(m_config), m_stats, *m_clock, this);
+        connect(feed, &FeedClient::messageReceived, m_ingest, &IngestWorker::handleMessage);
+        connect(feed, &FeedClient::gapClosed, m_aggregator, &Aggregator::recordGap);
+        m_feed = feed;
+        m_feed->start();
+    }
+    const bool httpChanged = config.httpHost != m_config.httpHost || config.httpPort != m_config.httpPort
+        || config.httpToken != m_config.httpToken;
+    if (httpChanged) {
+        Config next = m_config;
+        next.httpHost = config.httpHost;
+        next.httpPort = config.httpPort;
+        next.httpToken = config.httpToken;
+        if (m_api)
+            m_api->stop();
+        m_api.reset();
+        if (next.httpPort >= 0) {
+            auto api = std::make_unique<HttpApi>(next, m_hub);
+            if (auto listening = api->start(); !listening) {
+                qCWarning(lcApp).noquote() << "REST API not restarted:" << listening.error().message;
+            } else {
+                m_api = std::move(api);
+                qCInfo(lcApp) << "REST API now on port" << m_api->port();
+            }
+        }
+        m_config.httpHost = next.httpHost;
+        m_config.httpPort = next.httpPort;
+        m_config.httpToken = next.httpToken;
+    }
+    if (m_window)
+        m_window->setConfig(m_config);
+}
+
+void Application::watchUnixSignals()
+{
+    if (g_signalFds[0] >= 0 || ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, g_signalFds) != 0)
+        return;
+    m_signalNotifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, this);
+    connect(m_signalNotifier, &QSocketNotifier::activated, this, [] {
+        char byte;
+        [[maybe_unused]] const auto n = ::read(g_signalFds[1], &byte, 1);
+        qCInfo(lcApp) << "signal received, shutting down";
+        QCoreApplication::quit();
+    });
+    struct sigaction action = {};
+    action.sa_handler = onUnixSignal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &action, nullptr);
+    ::sigaction(SIGTERM, &action, nullptr);
+}
+
+void Application::shutdown()
+{
+    if (m_shutDown)
+        return;
+    m_shutDown = true;
+
+    // Producers before consumers, inputs before outputs, so that nothing accepted is left behind.
+    if (m_feed)
+        m_feed->stop();
+    if (m_ingest && m_ingestThread.isRunning())
+        callBlocking(m_ingest.data(), &IngestWorker::flush);
+    if (m_producer && m_producerThread.isRunning()) {
+        const int left = callBlocking(m_producer.data(), &KafkaProducer::close, 10000);
+        if (left > 0)
+            qCWarning(lcApp) << left << "messages were not delivered to Kafka before shutdown";
+    }
+    if (m_consumer && m_consumerThread.isRunning())
+        callBlocking(m_consumer.data(), &KafkaConsumer::close);
+    if (m_aggregator && m_aggregatorThread.isRunning())
+        callBlocking(m_aggregator.data(), &Aggregator::stop);
+    if (m_api)
+        m_api->stop();
+    if (m_window)
+        m_window->close();
+
+    for (QThread *thread : {&m_ingestThread, &m_producerThread, &m_consumerThread, &m_aggregatorThread}) {
+        thread->quit();
+        thread->wait();
+    }
+    // Workers whose thread never started (start() failed half-way) were never moved: still ours to delete.
+    for (QObject *orphan : std::initializer_list<QObject *>{m_ingest, m_producer, m_consumer, m_aggregator})
+        if (orphan && orphan->thread() == thread())
+            delete orphan;
+    m_window.reset();
+    m_api.reset();
+    qCInfo(lcApp) << "stopped";
+}
+
+} // namespace txpulse

@@ -1,0 +1,80 @@
+#pragma once
+
+#include "clock.h"
+#include "config.h"
+#include "error.h"
+#include "snapshot.h"
+#include "stats.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QThread>
+
+#include <memory>
+
+class QSocketNotifier;
+
+namespace txpulse {
+
+class Aggregator;
+class FeedClient;
+class HttpApi;
+class IngestWorker;
+class KafkaConsumer;
+class KafkaProducer;
+namespace ui {
+class MainWindow;
+}
+
+// The composition root: creates the services a Config asks for, moves the workers onto their threads,
+// connects them, and owns the shutdown order. No business logic lives here.
+//
+//   standalone  FeedClient -> IngestWorker -> Aggregator(MemoryStore)
+//   pipeline    FeedClient -> IngestWorker -> KafkaProducer ... KafkaConsumer -> Aggregator(RedisStore)
+//   roles       ingest: the first half only; aggregate: the second half; view: Aggregator read-only
+//   views       Aggregator publishes Snapshots into the SnapshotHub; MainWindow and HttpApi read them
+//
+// Lives on the main thread. Shutdown: stop the feed, flush ingest, close the producer (flush with a
+// timeout), close the consumer, stop the aggregator, then quit and join every thread.
+class Application : public QObject {
+    Q_OBJECT
+
+public:
+    explicit Application(Config config, QObject *parent = nullptr);
+    ~Application() override;
+
+    Expected<void> start();
+    void shutdown();
+
+    SnapshotHub &snapshots() { return m_hub; }
+    Stats &stats() { return m_stats; }
+    quint16 httpPort() const;
+
+private:
+    void startWorkerThread(QThread &thread, const char *name, QObject *worker);
+    void watchUnixSignals();
+    void applySettings(const Config &config);
+
+    Config m_config;
+    std::unique_ptr<Clock> m_clock;
+    EventClock *m_eventClock = nullptr; // m_clock when --clock replay
+    Stats m_stats;
+    SnapshotHub m_hub;
+
+    QThread m_ingestThread;
+    QThread m_producerThread;
+    QThread m_consumerThread;
+    QThread m_aggregatorThread;
+
+    QPointer<FeedClient> m_feed;
+    QPointer<IngestWorker> m_ingest;
+    QPointer<KafkaProducer> m_producer;
+    QPointer<KafkaConsumer> m_consumer;
+    QPointer<Aggregator> m_aggregator;
+    std::unique_ptr<HttpApi> m_api;
+    std::unique_ptr<ui::MainWindow> m_window;
+    QSocketNotifier *m_signalNotifier = nullptr;
+    bool m_shutDown = false;
+};
+
+} // namespace txpulse
