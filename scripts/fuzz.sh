@@ -33,10 +33,11 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
+    mkdir -p "$build"
     cmake -S "$src" -B "$build" "${generator[@]}" "${launcher[@]}" -DCMAKE_CXX_COMPILER="$cxx" \
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTXPULSE_BUILD_FUZZ=ON -DTXPULSE_BUILD_TESTS=ON \
-        -DTXPULSE_BUILD_BENCH=OFF >"$build.configure.log" 2>&1 || {
-        cat "$build.configure.log" >&2
+        -DTXPULSE_BUILD_BENCH=OFF >"$build/configure.log" 2>&1 || {
+        cat "$build/configure.log" >&2
         echo "fuzz.sh: configuring the clang build failed" >&2
         exit 1
     }
