@@ -442,9 +442,16 @@ HttpApi::BodyPtr HttpApi::cached(const QByteArray &key, const std::function<Body
 {
     if (const auto it = m_cache.constFind(key); it != m_cache.cend())
         return *it;
-    auto body = std::make_shared<const Body>(render());
-    if (m_cache.size() < kMaxCachedBodies)
-        m_cache.insert(key, body);
+    Body rendered = render();
+    if (m_cache.size() >= kMaxCachedBodies)
+        return std::make_shared<const Body>(std::move(rendered));
+    // Most requests are a plain keep-alive GET: keep that response whole, so serving it is one write of
+    // an implicitly shared buffer.
+    HttpRequestHead plainGet;
+    plainGet.method = "GET";
+    rendered.wire = serialize(rendered, plainGet);
+    auto body = std::make_shared<const Body>(std::move(rendered));
+    m_cache.insert(key, body);
     return body;
 }
 
@@ -528,6 +535,14 @@ HttpApi::BodyPtr HttpApi::metricsBody()
 void HttpApi::write(QTcpSocket *socket, const HttpRequestHead &head, const Reply &reply)
 {
     const Body &b = *reply.body;
+    const bool plainGet = head.keepAlive && head.method == "GET" && m_corsOrigins.isEmpty();
+    socket->write(plainGet && !b.wire.isEmpty() ? b.wire : serialize(b, head));
+    if (!head.keepAlive)
+        socket->disconnectFromHost();
+}
+
+QByteArray HttpApi::serialize(const Body &b, const HttpRequestHead &head) const
+{
     const bool withBody = head.method != "HEAD" && b.status != 204;
     QByteArray out;
     out.reserve(512 + (withBody ? b.body.size() : 0));
@@ -558,9 +573,7 @@ void HttpApi::write(QTcpSocket *socket, const HttpRequestHead &head, const Reply
     out += "\r\n";
     if (withBody)
         out += b.body;
-    socket->write(out);
-    if (!head.keepAlive)
-        socket->disconnectFromHost();
+    return out;
 }
 
 bool HttpApi::hostAllowed(const QByteArray &host) const

@@ -70,10 +70,16 @@ private:
         Count
     };
     struct Body {
+        Body() = default;
+        Body(int s, QByteArray type, QByteArray content, QByteArray extra = {})
+            : status(s), contentType(std::move(type)), body(std::move(content)), headers(std::move(extra))
+        {
+        }
         int status = 200;
         QByteArray contentType;
         QByteArray body;
         QByteArray headers; // extra header lines, each ending with CRLF
+        QByteArray wire;    // the whole response for a plain keep-alive GET, built once when cached
     };
     using BodyPtr = std::shared_ptr<const Body>;
     struct Reply {
@@ -87,6 +93,7 @@ private:
     BodyPtr cached(const QByteArray &key, const std::function<Body()> &render);
     BodyPtr metricsBody();
     void write(QTcpSocket *socket, const HttpRequestHead &head, const Reply &reply);
+    QByteArray serialize(const Body &body, const HttpRequestHead &head) const;
     bool hostAllowed(const QByteArray &host) const;
     bool authorized(const QByteArray &authorization) const;
     void sampleRates();

@@ -1,5 +1,7 @@
 #include "prometheus_writer.h"
 
+#include <QLocale>
+
 #include <cmath>
 
 namespace txpulse {
@@ -74,7 +76,7 @@ void PrometheusWriter::sample(const char *name, Labels labels, double value)
     else if (std::isinf(value))
         m_out += value > 0 ? "+Inf" : "-Inf";
     else
-        m_out += QByteArray::number(value, 'g', 17);
+        m_out += QByteArray::number(value, 'g', QLocale::FloatingPointShortest);
     m_out += '\n';
 }
 
