@@ -54,6 +54,7 @@ private:
     void startWorkerThread(QThread &thread, const char *name, QObject *worker);
     void watchUnixSignals();
     void applySettings(const Config &config);
+    FeedClient *createFeedClient();
 
     Config m_config;
     std::unique_ptr<Clock> m_clock;

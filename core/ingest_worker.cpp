@@ -35,7 +35,6 @@ bool IngestWorker::isRecording() const
 
 void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
 {
-    Q_UNUSED(receivedMs); // arrival time is not part of a Transaction (yet); kept for the hand-off contract
     if (m_recorder)
         m_recorder->append(raw);
 
@@ -43,6 +42,7 @@ void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
     switch (outcome.kind) {
     case ParseOutcome::Kind::Transaction:
         m_stats.feedTransactions.fetch_add(1, std::memory_order_relaxed);
+        outcome.tx.receivedMs = receivedMs; // travels to Kafka as the "received_ms" header
         if (!m_pending) {
             m_pending = std::make_shared<TxBatch>();
             m_pending->transactions.reserve(std::size_t(m_options.batchMaxCount));
