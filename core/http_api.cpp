@@ -535,7 +535,7 @@ HttpApi::BodyPtr HttpApi::metricsBody()
 void HttpApi::write(QTcpSocket *socket, const HttpRequestHead &head, const Reply &reply)
 {
     const Body &b = *reply.body;
-    const bool plainGet = head.keepAlive && head.method == "GET" && m_corsOrigins.isEmpty();
+    const bool plainGet = head.keepAlive && !head.http10 && head.method == "GET" && m_corsOrigins.isEmpty();
     socket->write(plainGet && !b.wire.isEmpty() ? b.wire : serialize(b, head));
     if (!head.keepAlive)
         socket->disconnectFromHost();
@@ -570,6 +570,8 @@ QByteArray HttpApi::serialize(const Body &b, const HttpRequestHead &head) const
     out += b.headers;
     if (!head.keepAlive)
         out += "Connection: close\r\n";
+    else if (head.http10)
+        out += "Connection: keep-alive\r\n";
     out += "\r\n";
     if (withBody)
         out += b.body;

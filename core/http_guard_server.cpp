@@ -84,6 +84,7 @@ struct HttpGuardServer::Connection {
     bool http10 = false;
     bool connectionClose = false;
     bool connectionKeepAlive = false;
+    bool connectionUpgrade = false;
     int contentLengthCount = 0;
     qint64 contentLength = 0;
     bool transferEncoding = false;
@@ -99,7 +100,7 @@ struct HttpGuardServer::Connection {
         headerCount = 0;
         bodyRemaining = 0;
         head = HttpRequestHead();
-        http10 = connectionClose = connectionKeepAlive = transferEncoding = false;
+        http10 = connectionClose = connectionKeepAlive = connectionUpgrade = transferEncoding = false;
         contentLengthCount = authorizationCount = 0;
         contentLength = 0;
         requestStartMs = 0;
@@ -309,6 +310,8 @@ bool HttpGuardServer::endOfLine(Connection &c)
     } else if (lower == "transfer-encoding") {
         c.transferEncoding = true;
     } else if (lower == "connection") {
+        // QHttpServer treats any Connection value containing "upgrade" as a protocol switch.
+        c.connectionUpgrade |= value.toLower().contains("upgrade");
         for (const QByteArray &token : value.toLower().split(',')) {
             const QByteArray t = token.trimmed();
             c.connectionClose |= t == "close";
@@ -347,11 +350,16 @@ bool HttpGuardServer::endOfHead(Connection &c)
         refuse(c, 400, "bad_request", "this method takes no request body", "unexpected_body");
         return false;
     }
+    if (c.connectionUpgrade) {
+        refuse(c, 501, "not_implemented", "protocol upgrades are not supported", "upgrade");
+        return false;
+    }
     if (c.authorizationCount > 1) {
         refuse(c, 400, "bad_request", "more than one Authorization header", "bad_header");
         return false;
     }
     c.head.keepAlive = c.http10 ? c.connectionKeepAlive && !c.connectionClose : !c.connectionClose;
+    c.head.http10 = c.http10;
     if (c.contentLength > 0) {
         c.phase = Connection::Phase::Body;
         c.bodyRemaining = c.contentLength;

@@ -31,6 +31,7 @@ struct HttpRequestHead {
     QByteArray method;        // as sent: "GET", "HEAD", "OPTIONS", ...
     QByteArray target;        // request-target as sent, e.g. "/high_value_addr?limit=5"
     bool keepAlive = true;    // HTTP/1.1 unless "Connection: close"; HTTP/1.0 only with keep-alive
+    bool http10 = false;
     int hostCount = 0;
     QByteArray host;
     QByteArray authorization; // empty when absent (a repeated header makes the request invalid)

@@ -904,6 +904,9 @@ void TestHttpApi::oversizedRequests_data()
     QTest::newRow("bad length") << "POST /health HTTP/1.1\r\n" + host + "Content-Length: +1\r\n\r\na" << 400;
     QTest::newRow("garbage line") << QByteArray("HELLO\r\n\r\n") << 400;
     QTest::newRow("HTTP/2.0") << "GET /health HTTP/2.0\r\n" + host + "\r\n" << 505;
+    QTest::newRow("websocket upgrade") << "GET /health HTTP/1.1\r\n" + host
+                                              + "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n"
+                                       << 501;
     QTest::newRow("folded header") << "GET /health HTTP/1.1\r\n" + host + "X-A: 1\r\n  continued\r\n\r\n" << 400;
     QTest::newRow("small POST body is read, then 405")
         << "POST /health HTTP/1.1\r\n" + host + "Content-Length: 3\r\n\r\nabc" << 405;
@@ -1004,6 +1007,16 @@ void TestHttpApi::http10ClosesConnection()
     QCOMPARE(r.value(0).status, 200);
     QCOMPARE(r.value(0).headers.value("connection"), QByteArray("close"));
     QVERIFY(closed);
+
+    // HTTP/1.0 asking for keep-alive gets it, and says so.
+    QTcpSocket socket;
+    const QByteArray request = "GET /health HTTP/1.0\r\nConnection: keep-alive\r\nHost: 127.0.0.1:"
+                               + QByteArray::number(m_api->port()) + "\r\n\r\n";
+    for (int i = 0; i < 2; ++i) {
+        const HttpResult again = rawExchange(m_api->port(), request, 1, nullptr, &socket).value(0);
+        QCOMPARE(again.status, 200);
+        QCOMPARE(again.headers.value("connection"), QByteArray("keep-alive"));
+    }
 }
 
 void TestHttpApi::cors()
