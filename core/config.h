@@ -40,7 +40,7 @@ struct Config {
     QString httpToken;                  // required when binding anything but loopback
     QStringList httpCorsOrigins;
 
-    int topN = 100;
+    int topN = 1000;                   // addresses kept in each snapshot (the API serves ?limit= up to this)
     int snapshotIntervalMs = 250;
     QString clock = QStringLiteral("wall"); // "wall", or "replay" (now = newest event time seen)
 
