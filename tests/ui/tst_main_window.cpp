@@ -1,0 +1,194 @@
+// The window starts with a SnapshotHub fed by a publisher thread, shows the data within a few refresh
+// cadences, reacts to its view options, remembers its state and closes cleanly.
+#include "address_chart.h"
+#include "address_table_model.h"
+#include "main_window.h"
+#include "minute_chart.h"
+#include "theme.h"
+#include "synthetic_snapshot.h"
+#include "transaction_table_model.h"
+
+#include <QApplication>
+#include <QChart>
+#include <QClipboard>
+#include <QLabel>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace txpulse;
+using namespace txpulse::ui;
+
+namespace {
+
+// Publishes snapshots from another thread, as the aggregator does, until stopped.
+class Publisher {
+public:
+    Publisher(SnapshotHub &hub, std::vector<SnapshotPtr> snapshots) : m_hub(hub), m_snapshots(std::move(snapshots))
+    {
+        m_thread = std::thread([this] {
+            std::size_t i = 0;
+            while (!m_stop.load()) {
+                m_hub.publish(m_snapshots[i++ % m_snapshots.size()]);
+                ++m_published;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20)); // the publisher's pace, not a wait
+            }
+        });
+    }
+    ~Publisher()
+    {
+        m_stop = true;
+        m_thread.join();
+    }
+    int published() const { return m_published.load(); }
+
+private:
+    SnapshotHub &m_hub;
+    std::vector<SnapshotPtr> m_snapshots;
+    std::atomic<bool> m_stop{false};
+    std::atomic<int> m_published{0};
+    std::thread m_thread;
+};
+
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString iniPath() const { return m_dir.filePath(QStringLiteral("window.ini")); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QLocale::setDefault(QLocale::c());
+    }
+
+    void showsPublishedData()
+    {
+        SnapshotHub hub;
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        MainWindow window(hub, settings);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(window.transactionModel()->rowCount(), 0); // nothing published yet
+
+        std::vector<SnapshotPtr> snapshots;
+        for (unsigned seed = 1; seed <= 3; ++seed) {
+            test::SyntheticOptions o;
+            o.seed = seed;
+            o.nowMs += seed * 250;
+            snapshots.push_back(test::syntheticSnapshot(o));
+        }
+        Publisher publisher(hub, snapshots);
+
+        QTRY_COMPARE(window.transactionModel()->rowCount(), 100);
+        QTRY_COMPARE(window.addressModel()->rowCount(), 100);
+        QTRY_COMPARE(window.minuteChart()->barCount(), 60);
+        QCOMPARE(window.addressChart()->barCount(), 0); // charts are fed only while visible
+        window.showView(MainWindow::AddressesView);
+        QCOMPARE(window.addressChart()->barCount(), AddressChart::kDefaultBars); // at once, not a cadence later
+        window.showView(MainWindow::ActivityView);
+        QCOMPARE(window.transactionTable()->model()->rowCount(), 100);
+
+        // The chart marks the gap and the partial minute from the snapshot.
+        const auto &points = window.minuteChart()->points();
+        QCOMPARE(std::count_if(points.begin(), points.end(), [](const ui::MinutePoint &p) { return p.gap; }), 6);
+        QVERIFY(points.back().partial);
+        QVERIFY(window.minuteChart()->tooltipFor(59).contains(QLatin1String("current minute")));
+
+        window.setThreeHours(true);
+        QTRY_COMPARE(window.minuteChart()->barCount(), 180);
+        window.showView(MainWindow::TransactionsView);
+        QCOMPARE(window.viewTabs()->currentIndex(), int(MainWindow::TransactionsView));
+
+        // It keeps up: several snapshots arrive between two refreshes and the window shows a recent one.
+        const int before = publisher.published();
+        QTRY_VERIFY(publisher.published() > before + 10);
+        QTRY_VERIFY(window.shownSnapshot() != nullptr);
+        QVERIFY(std::find(snapshots.begin(), snapshots.end(), window.shownSnapshot()) != snapshots.end());
+        QVERIFY2(window.longestRefreshUs() < 2'000'000, "a refresh must never take seconds");
+
+        window.close();
+        QVERIFY(settings.contains(QStringLiteral("window/geometry")));
+        QCOMPARE(settings.value(QStringLiteral("view/threeHours")).toBool(), true);
+        QCOMPARE(settings.value(QStringLiteral("view/current")).toInt(), int(MainWindow::TransactionsView));
+    }
+
+    void restoresViewOptions()
+    {
+        SnapshotHub hub;
+        QSettings settings(iniPath(), QSettings::IniFormat);
+        MainWindow window(hub, settings);
+        QVERIFY(window.threeHours());
+        QCOMPARE(window.currentView(), MainWindow::TransactionsView);
+    }
+
+    void errorBannerAndStatus()
+    {
+        SnapshotHub hub;
+        QSettings settings(m_dir.filePath(QStringLiteral("other.ini")), QSettings::IniFormat);
+        MainWindow window(hub, settings);
+        window.show();
+        test::SyntheticOptions o;
+        o.mode = Mode::Pipeline;
+        o.lastError = QStringLiteral("redis.io: connection refused");
+        hub.publish(test::syntheticSnapshot(o));
+        QTRY_VERIFY(window.errorBanner() != nullptr);
+        QVERIFY(window.errorBanner()->text().contains(QLatin1String("connection refused")));
+        QVERIFY(window.findChild<QLabel *>(QStringLiteral("modeBadge"))->text().startsWith(QLatin1String("PIPELINE")));
+
+        o.lastError.clear();
+        hub.publish(test::syntheticSnapshot(o));
+        QTRY_VERIFY(window.errorBanner() == nullptr);
+    }
+
+    void followsPaletteChanges()
+    {
+        SnapshotHub hub;
+        QSettings settings(m_dir.filePath(QStringLiteral("palette.ini")), QSettings::IniFormat);
+        MainWindow window(hub, settings);
+        window.show();
+        const QPalette original = QApplication::palette();
+        const bool startsDark = isDarkPalette(original);
+        QCOMPARE(window.minuteChart()->chart()->theme(), startsDark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+
+        QPalette flipped = original;
+        flipped.setColor(QPalette::Window, startsDark ? QColor(0xf0, 0xf0, 0xf0) : QColor(0x20, 0x20, 0x24));
+        flipped.setColor(QPalette::WindowText, startsDark ? Qt::black : Qt::white);
+        QApplication::setPalette(flipped);
+        QTRY_COMPARE(window.minuteChart()->chart()->theme(), startsDark ? QChart::ChartThemeLight : QChart::ChartThemeDark);
+        QCOMPARE(window.addressChart()->chart()->theme(), window.minuteChart()->chart()->theme());
+        QApplication::setPalette(original);
+        QTRY_COMPARE(window.minuteChart()->chart()->theme(), startsDark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
+    }
+
+    void copyAndCsv()
+    {
+        SnapshotHub hub;
+        QSettings settings(m_dir.filePath(QStringLiteral("copy.ini")), QSettings::IniFormat);
+        MainWindow window(hub, settings);
+        window.show();
+        const auto snap = test::syntheticSnapshot();
+        hub.publish(snap);
+        QTRY_COMPARE(window.addressModel()->rowCount(), 100);
+        window.showView(MainWindow::AddressesView);
+        window.addressTable()->selectRow(2);
+        window.copySelection();
+        QCOMPARE(QApplication::clipboard()->text(), QString::fromStdString(snap->view.top[2].address));
+        window.copyCurrentViewAsCsv();
+        QCOMPARE(QApplication::clipboard()->text(), window.csvFor(MainWindow::AddressesView));
+        QVERIFY(window.csvFor(MainWindow::AddressesView).startsWith(QLatin1String("rank,address,")));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

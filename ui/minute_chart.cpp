@@ -1,0 +1,195 @@
+#include "minute_chart.h"
+
+#include "format.h"
+
+#include <QLocale>
+#include <QBarSet>
+#include <QCategoryAxis>
+#include <QDateTime>
+#include <QStackedBarSeries>
+#include <QTimeZone>
+#include <QToolTip>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+namespace txpulse::ui {
+
+namespace {
+
+// Above this many changed values a bulk reload is cheaper than replace() per bar (each one relayouts).
+constexpr int kMaxInPlaceReplacements = 12;
+
+int minuteOfHour(std::int64_t unixMinute, bool utc)
+{
+    const QDateTime t = utc ? QDateTime::fromSecsSinceEpoch(unixMinute * 60, QTimeZone::utc())
+                            : QDateTime::fromSecsSinceEpoch(unixMinute * 60);
+    return t.time().minute();
+}
+
+} // namespace
+
+MinuteChart::MinuteChart(QWidget *parent) : QChartView(parent)
+{
+    m_chart = new QChart;
+    m_series = new QStackedBarSeries;
+    m_complete = new QBarSet(tr("Transactions per minute"));
+    m_partial = new QBarSet(tr("Current minute (still counting)"));
+    m_gap = new QBarSet(tr("Feed gap (no data)"));
+    m_series->append(QList<QBarSet *>{m_complete, m_partial, m_gap});
+    m_series->setBarWidth(0.8);
+    m_chart->addSeries(m_series);
+
+    m_x = new QCategoryAxis;
+    m_x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    m_y = new QValueAxis;
+    m_y->setLabelFormat(QStringLiteral("%d"));
+    m_y->setRange(0, 10);
+    m_chart->addAxis(m_x, Qt::AlignBottom);
+    m_chart->addAxis(m_y, Qt::AlignLeft);
+    m_series->attachAxis(m_x);
+    m_series->attachAxis(m_y);
+    m_chart->legend()->setAlignment(Qt::AlignTop);
+
+    setChart(m_chart);
+    setRenderHint(QPainter::Antialiasing);
+    setFrameShape(QFrame::NoFrame);
+    setMinimumHeight(220);
+
+    connect(m_series, &QStackedBarSeries::hovered, this,
+            [this](bool status, int index, QBarSet *) { showTooltip(status, index); });
+    setTheme(Theme::forPalette(palette()));
+}
+
+int MinuteChart::barCount() const
+{
+    return static_cast<int>(m_complete->count());
+}
+
+void MinuteChart::setBarValues(QBarSet *set, const std::vector<qreal> &values)
+{
+    const auto n = static_cast<qsizetype>(values.size());
+    int changed = 0;
+    if (set->count() == n) {
+        for (qsizetype i = 0; i < n && changed <= kMaxInPlaceReplacements; ++i)
+            changed += set->at(i) != values[static_cast<std::size_t>(i)];
+        if (changed == 0)
+            return;
+    }
+    if (set->count() != n || changed > kMaxInPlaceReplacements) {
+        set->remove(0, set->count());
+        set->append(QList<qreal>(values.begin(), values.end()));
+        return;
+    }
+    for (qsizetype i = 0; i < n; ++i)
+        if (set->at(i) != values[static_cast<std::size_t>(i)])
+            set->replace(i, values[static_cast<std::size_t>(i)]);
+}
+
+void MinuteChart::setPoints(std::vector<MinutePoint> points, bool utc)
+{
+    m_points = std::move(points);
+    m_utc = utc;
+    const std::size_t n = m_points.size();
+
+    std::int64_t peak = 0;
+    for (const MinutePoint &p : m_points)
+        peak = std::max(peak, p.count);
+    // Head room above the tallest bar, and ticks on round numbers (1, 2, 2.5 or 5 times a power of ten).
+    const double wanted = std::max(10.0, static_cast<double>(peak) * 1.08);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(wanted / 5)));
+    double step = magnitude;
+    for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        step = m * magnitude;
+        if (wanted / step <= 6)
+            break;
+    }
+    const qreal top = std::ceil(wanted / step) * step;
+    if (m_y->max() != top) {
+        m_y->setRange(0, top);
+        m_y->setTickCount(static_cast<int>(std::lround(top / step)) + 1);
+    }
+
+    std::vector<qreal> complete(n), partial(n), gap(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const MinutePoint &p = m_points[i];
+        complete[i] = !p.gap && !p.partial ? static_cast<qreal>(p.count) : 0;
+        partial[i] = !p.gap && p.partial ? static_cast<qreal>(p.count) : 0;
+        gap[i] = p.gap ? top : 0;
+    }
+    setBarValues(m_complete, complete);
+    setBarValues(m_partial, partial);
+    setBarValues(m_gap, gap);
+    m_x->setRange(-0.5, static_cast<qreal>(n) - 0.5);
+
+    updateAxisLabels();
+}
+
+void MinuteChart::updateAxisLabels()
+{
+    const std::int64_t first = m_points.empty() ? -1 : m_points.front().minute;
+    const int count = static_cast<int>(m_points.size());
+    if (first == m_labelsFirst && count == m_labelsCount && m_utc == m_labelsUtc)
+        return;
+    m_labelsFirst = first;
+    m_labelsCount = count;
+    m_labelsUtc = m_utc;
+
+    const QStringList old = m_x->categoriesLabels();
+    for (const QString &label : old)
+        m_x->remove(label);
+    m_x->setStartValue(-0.5);
+    const int step = count <= 60 ? 10 : 30;
+    for (int i = 0; i < count; ++i) {
+        const std::int64_t minute = m_points[static_cast<std::size_t>(i)].minute;
+        if (minuteOfHour(minute, m_utc) % step == 0)
+            m_x->append(formatMinute(minute, m_utc), i - 0.5);
+    }
+}
+
+QString MinuteChart::tooltipFor(int index) const
+{
+    if (index < 0 || index >= static_cast<int>(m_points.size()))
+        return {};
+    const MinutePoint &p = m_points[static_cast<std::size_t>(index)];
+    const QString span = formatMinute(p.minute, m_utc) % QStringLiteral("\u2013") % formatMinute(p.minute + 1, m_utc)
+        % (m_utc ? QStringLiteral(" UTC") : QString());
+    if (p.gap)
+        return tr("%1\nFeed gap: no data for this minute").arg(span);
+    const QString count = QLocale().toString(static_cast<qlonglong>(p.count));
+    if (p.partial)
+        return tr("%1 (current minute)\n%2 transactions so far").arg(span, count);
+    return tr("%1\n%2 transactions").arg(span, count);
+}
+
+void MinuteChart::showTooltip(bool status, int index)
+{
+    if (status)
+        QToolTip::showText(QCursor::pos(), tooltipFor(index), this);
+    else
+        QToolTip::hideText();
+}
+
+void MinuteChart::setTheme(const Theme &theme)
+{
+    m_theme = theme;
+    styleChart(m_chart, theme);
+    m_complete->setBrush(theme.accent);
+    m_complete->setPen(Qt::NoPen);
+    m_partial->setBrush(theme.accentPartial);
+    m_partial->setPen(QPen(theme.accent, 1));
+    m_gap->setBrush(QBrush(theme.gap, Qt::BDiagPattern));
+    m_gap->setPen(Qt::NoPen);
+    for (QAbstractAxis *axis : {static_cast<QAbstractAxis *>(m_x), static_cast<QAbstractAxis *>(m_y)}) {
+        axis->setGridLineColor(theme.grid);
+        axis->setLinePenColor(theme.grid);
+        axis->setLabelsColor(theme.text);
+        QFont f = axis->labelsFont();
+        f.setPointSizeF(9);
+        axis->setLabelsFont(f);
+    }
+    m_y->setMinorGridLineVisible(false);
+}
+
+} // namespace txpulse::ui
