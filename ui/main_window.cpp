@@ -198,6 +198,49 @@ MainWindow::MainWindow(SnapshotHub &hub, QSettings &settings, QWidget *parent)
     connect(m_timer, &QTimer::timeout, this, &MainWindow::refresh);
     m_timer->start();
     QTimer::singleShot(0, this, &MainWindow::refresh);
+    startDiagnostics();
+}
+
+void MainWindow::startDiagnostics()
+{
+    // TXPULSE_UI_STALL_PROBE=1: measure how long the GUI thread is kept from its event loop (a 5 ms timer
+    // that notes the longest gap between its ticks) and log it every 10 s, with the slowest refresh.
+    if (qEnvironmentVariableIntValue("TXPULSE_UI_STALL_PROBE") > 0) {
+        auto *probe = new QTimer(this);
+        probe->setTimerType(Qt::PreciseTimer);
+        probe->setInterval(5);
+        auto clock = std::make_shared<QElapsedTimer>();
+        clock->start();
+        auto last = std::make_shared<qint64>(0);
+        auto windowMax = std::make_shared<qint64>(0);
+        auto windowStart = std::make_shared<qint64>(0);
+        connect(probe, &QTimer::timeout, this, [this, clock, last, windowMax, windowStart] {
+            const qint64 now = clock->nsecsElapsed() / 1000;
+            const qint64 gap = *last > 0 ? now - *last - 5000 : 0;
+            *last = now;
+            *windowMax = std::max(*windowMax, gap);
+            m_longestStallUs = std::max(m_longestStallUs, gap);
+            if (now - *windowStart >= 10'000'000) {
+                qCInfo(lcUi, "GUI thread: longest stall %.1f ms in the last 10 s (%.1f ms overall), slowest "
+                             "refresh %.1f ms",
+                       static_cast<double>(*windowMax) / 1000.0, static_cast<double>(m_longestStallUs) / 1000.0,
+                       static_cast<double>(m_longestRefreshUs) / 1000.0);
+                *windowMax = 0;
+                *windowStart = now;
+            }
+        });
+        QTimer::singleShot(1000, probe, [probe] { probe->start(); }); // after start-up
+    }
+    // TXPULSE_UI_SCREENSHOT=FILE.png [TXPULSE_UI_SCREENSHOT_DELAY_MS=15000]: save the window once, for docs.
+    const QString shot = qEnvironmentVariable("TXPULSE_UI_SCREENSHOT");
+    if (!shot.isEmpty()) {
+        bool ok = false;
+        int delay = qEnvironmentVariableIntValue("TXPULSE_UI_SCREENSHOT_DELAY_MS", &ok);
+        QTimer::singleShot(ok ? delay : 15'000, this, [this, shot] {
+            const bool saved = grab().save(shot);
+            qCInfo(lcUi) << (saved ? "saved screenshot" : "could not save screenshot") << shot;
+        });
+    }
 }
 
 MainWindow::~MainWindow() = default;
@@ -641,7 +684,7 @@ void MainWindow::updateSummary(const Snapshot &s)
     const MinuteSummary span = summarize(points);
     const int spanMinutes = static_cast<int>(points.size());
     QString line = tr("%1 transactions in the last %2").arg(count(span.total), spanMinutes > 60 ? tr("3 hours") : tr("hour"));
-    if (span.peakMinute > 0)
+    if (span.peak > 0)
         line += tr("  \u00B7  peak %1/min at %2%3  \u00B7  average %4/min")
                     .arg(count(span.peak), formatMinute(span.peakMinute, m_utc), zone)
                     .arg(QLocale().toString(span.average, 'f', 0));
@@ -660,7 +703,7 @@ void MainWindow::updateSummary(const Snapshot &s)
                                           ? tr("still counting \u00B7 previous minute %1").arg(count(previous->count))
                                           : tr("still counting"));
     }
-    m_hourCard->set(count(hour.total), hour.peakMinute > 0 ? tr("transactions \u00B7 peak %1/min").arg(count(hour.peak))
+    m_hourCard->set(count(hour.total), hour.peak > 0 ? tr("transactions \u00B7 peak %1/min").arg(count(hour.peak))
                                                            : tr("transactions"));
     m_addressCard->set(count(s.view.rankedAddresses), tr("%1 BTC received").arg(btcShort(s.view.rankedSatoshis)));
 

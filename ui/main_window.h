@@ -64,6 +64,7 @@ public:
 
     // Instrumentation and tests.
     qint64 longestRefreshUs() const { return m_longestRefreshUs; }
+    qint64 longestStallUs() const { return m_longestStallUs; } // with TXPULSE_UI_STALL_PROBE=1 only
     AddressTableModel *addressModel() const { return m_addressModel; }
     TransactionTableModel *transactionModel() const { return m_transactionModel; }
     MinuteChart *minuteChart() const { return m_minuteChart; }
@@ -95,6 +96,7 @@ protected:
 
 private:
     void buildUi();
+    void startDiagnostics();
     void buildMenus();
     void buildStatusBar();
     void applyTheme();
@@ -116,6 +118,7 @@ private:
     bool m_applyingTheme = false;
     QString m_dismissedError;
     qint64 m_longestRefreshUs = 0;
+    qint64 m_longestStallUs = 0;
     Theme m_theme;
 
     QTimer *m_timer = nullptr;

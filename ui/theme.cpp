@@ -37,6 +37,7 @@ void styleChart(QChart *chart, const Theme &theme)
     chart->setPlotAreaBackgroundVisible(false);
     chart->setMargins(QMargins(4, 4, 8, 4));
     chart->setBackgroundRoundness(0);
+    chart->setLocalizeNumbers(true); // "50,000" rather than "50000" on the axes
     chart->legend()->setLabelColor(theme.text);
     QFont legendFont = chart->legend()->font();
     legendFont.setPointSizeF(9);
