@@ -5,6 +5,8 @@
 #include <QLocale>
 #include <QFontDatabase>
 
+#include <algorithm>
+
 namespace txpulse::ui {
 
 AddressTableModel::AddressTableModel(QObject *parent)
@@ -17,7 +19,7 @@ void AddressTableModel::setSnapshot(SnapshotPtr snapshot)
     if (!snapshot || snapshot == m_snapshot)
         return;
     const int before = rowCount();
-    const int after = static_cast<int>(snapshot->view.top.size());
+    const int after = rowsIn(*snapshot);
     if (before != after) {
         beginResetModel();
         m_snapshot = std::move(snapshot);
@@ -32,9 +34,22 @@ void AddressTableModel::setSnapshot(SnapshotPtr snapshot)
         Q_EMIT dataChanged(index(0, 0), index(after - 1, ColumnCount - 1));
 }
 
+int AddressTableModel::rowsIn(const Snapshot &s) const
+{
+    return static_cast<int>(std::min(s.view.top.size(), static_cast<std::size_t>(m_maxRows)));
+}
+
+void AddressTableModel::setMaxRows(int rows)
+{
+    beginResetModel();
+    m_maxRows = std::max(rows, 0);
+    reorder();
+    endResetModel();
+}
+
 int AddressTableModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : static_cast<int>(m_snapshot->view.top.size());
+    return parent.isValid() ? 0 : rowsIn(*m_snapshot);
 }
 
 int AddressTableModel::columnCount(const QModelIndex &parent) const
@@ -62,7 +77,7 @@ QVariant AddressTableModel::sortKey(int sourceRow, int column) const
 
 void AddressTableModel::reorder()
 {
-    m_rows.rebuild(static_cast<int>(m_snapshot->view.top.size()),
+    m_rows.rebuild(rowsIn(*m_snapshot),
                    [this](int row, int column) { return sortKey(row, column); });
 }
 

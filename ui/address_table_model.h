@@ -16,10 +16,12 @@ class AddressTableModel : public QAbstractTableModel {
 public:
     enum Column { Rank, Address, Btc, Satoshis, Share, ColumnCount };
     static constexpr int kSortRole = Qt::UserRole + 1; // the raw value (numbers as numbers)
+    static constexpr int kDefaultMaxRows = 100;         // the snapshot may carry more (the API serves ?limit=)
 
     explicit AddressTableModel(QObject *parent = nullptr);
 
     void setSnapshot(SnapshotPtr snapshot);
+    void setMaxRows(int rows);
 
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
@@ -33,9 +35,11 @@ private:
     const AddressTotal &entry(int row) const;
     QVariant sortKey(int sourceRow, int column) const;
     void reorder();
+    int rowsIn(const Snapshot &s) const;
 
     SnapshotPtr m_snapshot;
     SortableRows m_rows;
+    int m_maxRows = kDefaultMaxRows;
 };
 
 } // namespace txpulse::ui

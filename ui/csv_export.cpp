@@ -47,12 +47,14 @@ QString minutesCsv(const Snapshot &snapshot, const CsvOptions &options)
     return out;
 }
 
-QString addressesCsv(const Snapshot &snapshot)
+QString addressesCsv(const Snapshot &snapshot, const CsvOptions &options)
 {
     QString out = csvRow({QStringLiteral("rank"), QStringLiteral("address"), QStringLiteral("btc"),
                           QStringLiteral("satoshis"), QStringLiteral("share_percent")});
     int rank = 0;
     for (const AddressTotal &a : snapshot.view.top) {
+        if (rank >= options.addresses)
+            break;
         out += csvRow({QString::number(++rank), QString::fromStdString(a.address), formatBtc(a.satoshis),
                        QString::number(a.satoshis),
                        QString::number(sharePercent(a.satoshis, snapshot.view.rankedSatoshis), 'f', 4)});
@@ -78,7 +80,7 @@ QString exportCsv(CsvView view, const Snapshot &snapshot, const CsvOptions &opti
 {
     switch (view) {
     case CsvView::Minutes: return minutesCsv(snapshot, options);
-    case CsvView::Addresses: return addressesCsv(snapshot);
+    case CsvView::Addresses: return addressesCsv(snapshot, options);
     case CsvView::Transactions: return transactionsCsv(snapshot, options);
     }
     return {};

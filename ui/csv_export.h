@@ -16,6 +16,7 @@ enum class CsvView { Minutes, Addresses, Transactions };
 struct CsvOptions {
     bool utc = true;      // times in UTC (ISO 8601 with Z) or local time (with the offset)
     int minutes = 60;     // Minutes view: how many minutes, ending with the current one
+    int addresses = 100;  // Addresses view: at most this many (the snapshot may hold more)
 };
 
 QString csvField(const QString &field);
@@ -24,7 +25,7 @@ QString csvRow(const QStringList &fields);
 // minute,count,status  (status: complete, partial or gap; count is empty for a gap)
 QString minutesCsv(const Snapshot &snapshot, const CsvOptions &options = {});
 // rank,address,btc,satoshis,share_percent
-QString addressesCsv(const Snapshot &snapshot);
+QString addressesCsv(const Snapshot &snapshot, const CsvOptions &options = {});
 // time,hash,inputs,outputs,total_btc,total_satoshis,fee_satoshis,size_bytes  (fee empty when unknown)
 QString transactionsCsv(const Snapshot &snapshot, const CsvOptions &options = {});
 

@@ -710,7 +710,7 @@ void MainWindow::updateSummary(const Snapshot &s)
     m_addressSummary->setText(
         tr("Top %1 of %2 addresses by value received (sum of outputs)  \u00B7  %3 BTC in total  \u00B7  "
            "click a column to sort, Ctrl+C copies the selected addresses")
-            .arg(s.view.top.size())
+            .arg(m_addressModel->rowCount())
             .arg(count(s.view.rankedAddresses), btcShort(s.view.rankedSatoshis)));
     m_transactionSummary->setText(
         tr("The %1 most recent transactions, newest first  \u00B7  double-click one for its raw message")

@@ -114,6 +114,17 @@ private Q_SLOTS:
         QCOMPARE(rows.at(2), (QStringList{"2", "1Second", "0.00000001", "1", "0.0000"}));
     }
 
+    void addressesCappedAt100()
+    {
+        test::SyntheticOptions o;
+        o.addresses = 250;
+        const auto s = test::syntheticSnapshot(o);
+        QCOMPARE(parseCsv(addressesCsv(*s)).size(), 101);
+        CsvOptions ten;
+        ten.addresses = 10;
+        QCOMPARE(parseCsv(addressesCsv(*s, ten)).size(), 11);
+    }
+
     void transactions()
     {
         const auto s = test::syntheticSnapshot();

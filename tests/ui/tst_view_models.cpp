@@ -150,6 +150,20 @@ private Q_SLOTS:
         QCOMPARE(model.addressAt(3), QString());
     }
 
+    void addressModelShowsTop100()
+    {
+        test::SyntheticOptions o;
+        o.addresses = 1000; // the snapshot carries more than the table shows (the API serves ?limit=)
+        const auto snap = test::syntheticSnapshot(o);
+        AddressTableModel model;
+        model.setSnapshot(snap);
+        QCOMPARE(model.rowCount(), AddressTableModel::kDefaultMaxRows);
+        model.sort(AddressTableModel::Btc, Qt::AscendingOrder);
+        QCOMPARE(model.addressAt(0), QString::fromStdString(snap->view.top[99].address)); // smallest of the 100
+        model.setMaxRows(10);
+        QCOMPARE(model.rowCount(), 10);
+    }
+
     void addressModelSort_data()
     {
         QTest::addColumn<int>("column");
