@@ -15,6 +15,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QItemSelectionModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -184,6 +185,16 @@ private Q_SLOTS:
         window.addressTable()->selectRow(2);
         window.copySelection();
         QCOMPARE(QApplication::clipboard()->text(), QString::fromStdString(snap->view.top[2].address));
+        // Ctrl+C in the table copies the selected addresses (whole rows), not the current cell.
+        QApplication::clipboard()->clear();
+        window.activateWindow();
+        window.addressTable()->setFocus();
+        window.addressTable()->selectRow(4);
+        window.addressTable()->selectionModel()->select(
+            window.addressModel()->index(5, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QTest::keyClick(window.addressTable(), Qt::Key_C, Qt::ControlModifier);
+        QCOMPARE(QApplication::clipboard()->text(), QString::fromStdString(snap->view.top[4].address + "\n"
+                                                                           + snap->view.top[5].address));
         window.copyCurrentViewAsCsv();
         QCOMPARE(QApplication::clipboard()->text(), window.csvFor(MainWindow::AddressesView));
         QVERIFY(window.csvFor(MainWindow::AddressesView).startsWith(QLatin1String("rank,address,")));
