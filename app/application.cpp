@@ -122,6 +122,15 @@ Expected<void> Application::start()
     }
     m_aggregator = new Aggregator(std::move(factory), m_hub, m_stats, aggregatorOptions);
     connect(&m_aggregatorThread, &QThread::started, m_aggregator, &Aggregator::start);
+    if (mode == Mode::Standalone) {
+        // A fresh in-memory store knows nothing about the hours before this process started: those minutes
+        // are "no data", not zero transactions. (A Redis store keeps what other runs recorded.)
+        const std::int64_t startMs = m_clock->nowMs();
+        const Gap beforeStart{startMs - std::int64_t(kChartWindowMinutes) * 60'000, startMs};
+        QMetaObject::invokeMethod(m_aggregator, [aggregator = m_aggregator.data(), beforeStart] {
+            aggregator->recordGap(beforeStart);
+        }, Qt::QueuedConnection);
+    }
 
     if (hasFeed) {
         IngestOptions ingestOptions;

@@ -2,10 +2,12 @@
 #include "application.h"
 #include "config.h"
 #include "logging.h"
+#include "settings_dialog.h"
 
 #include <QApplication>
 #include <QCoreApplication>
 #include <QProcessEnvironment>
+#include <QSettings>
 
 #include <cstdio>
 #include <memory>
@@ -43,7 +45,18 @@ int main(int argc, char *argv[])
     }
     if (loaded->exitNow)
         return loaded->exitCode;
-    const txpulse::Config config = loaded->config;
+    txpulse::Config config = loaded->config;
+    if (!config.headless) {
+        // The desktop's saved settings (the settings dialog) sit under the config file, environment and flags.
+        QSettings settings;
+        auto layered = txpulse::loadConfig(arguments, environment(), txpulse::ui::loadSettings(settings, txpulse::Config{}));
+        if (!layered) {
+            std::fprintf(stderr, "txpulse: %s (saved settings in %s)\n", qPrintable(layered.error().message),
+                         qPrintable(settings.fileName()));
+            return 2;
+        }
+        config = layered->config;
+    }
 
     std::unique_ptr<QCoreApplication> qapp = config.headless ? std::make_unique<QCoreApplication>(argc, argv)
                                                              : std::make_unique<QApplication>(argc, argv);

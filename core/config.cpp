@@ -330,9 +330,11 @@ QString describeConfig(const Config &c)
     return parts.join(QLatin1Char(' '));
 }
 
-Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<QString, QString> &env)
+Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<QString, QString> &env,
+                                      const Config &base)
 {
     ConfigLoadResult result;
+    result.config = base;
     Config &c = result.config;
 
     QCommandLineParser p;

@@ -59,7 +59,9 @@ struct ConfigLoadResult {
 };
 
 // Parses the command line and everything it points at. Errors name the key and the file (or the flag).
-Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<QString, QString> &environment);
+// `base` is the lowest layer (the desktop's saved settings, or the built-in defaults).
+Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<QString, QString> &environment,
+                                      const Config &base = Config{});
 
 // Reads one INI config file into `config`. Unknown keys are errors that name the key and the file.
 Expected<void> applyConfigFile(const QString &path, Config &config);
