@@ -17,6 +17,9 @@ inline constexpr int kCountWindowMinutes = 60;   // /transactions_count_per_minu
 inline constexpr int kChartWindowMinutes = 180;  // charts and /api/v1/minutes
 inline constexpr int kRankingWindowMinutes = 180; // address ranking: the last 3 hours
 inline constexpr int kLatestCount = 100;          // /show_transactions
+// Events up to this far ahead of the clock keep their own minute; beyond it they count in the current minute
+// (ApplyResult::future counts them).
+inline constexpr int kFutureSkewSeconds = 120;
 
 // A time span when the feed was not connected: minutes inside it are gaps, not zeros.
 struct Gap {
@@ -39,6 +42,7 @@ struct ApplyResult {
     std::int64_t applied = 0;    // counted now
     std::int64_t duplicates = 0; // hash already counted within the window
     std::int64_t late = 0;       // older than the ranking window: counted as late only
+    std::int64_t future = 0;     // part of `applied`: more than kFutureSkewSeconds ahead, put in the current minute
 };
 
 struct ReadRequest {

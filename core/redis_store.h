@@ -1,0 +1,58 @@
+#pragma once
+
+#include "clock.h"
+#include "redis_connection.h"
+#include "redis_url.h"
+#include "store.h"
+
+#include <memory>
+
+namespace txpulse {
+
+// The Store of pipeline mode: the aggregates as a materialised view in Redis, shared by every aggregate and
+// view process that uses the same prefix. Each apply() is one EVALSHA of one Lua script (dedupe with
+// SET NX, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
+// processes applying overlapping batches still count every hash once. read() is one pipelined round trip.
+// Keys (all under the prefix, all with TTLs so memory is bounded by the window):
+//   d:<32-byte hash>  dedupe            c:<minute>  count          b:<minute>  address -> satoshis
+//   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
+//   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
+//   latest            LIST of raw messages   gaps     ZSET "from:to" by from
+//
+// Not thread-safe: created, used and destroyed on one worker thread (hiredis is synchronous and blocks for
+// up to the command timeout). `clock` must outlive the store. The destructor closes the connection.
+class RedisStore final : public Store {
+public:
+    // Connects (and authenticates/selects) now; a failure is retriable when Redis may come up later.
+    static Expected<std::unique_ptr<RedisStore>> open(const RedisUrl &url, const Clock &clock,
+                                                      StoreOptions options = {},
+                                                      RedisConnection::Timeouts timeouts = {});
+    static Expected<std::unique_ptr<RedisStore>> open(const QString &url, const Clock &clock,
+                                                      StoreOptions options = {},
+                                                      RedisConnection::Timeouts timeouts = {});
+    ~RedisStore() override;
+
+    Expected<ApplyResult> apply(const std::vector<Transaction> &batch) override;
+    Expected<void> recordGap(const Gap &gap) override;
+    Expected<StoreView> read(const ReadRequest &request) override;
+    Expected<void> expire() override;
+    QString describe() const override;
+
+    // The underlying connection (tests, diagnostics such as INFO memory). Same thread only.
+    RedisConnection &connection() { return m_connection; }
+    // How many times expire() had to rebuild the ranking because minute buckets expired before it could
+    // subtract them (every aggregator was down for longer than the key margin).
+    std::int64_t rankingRebuilds() const { return m_rebuilds; }
+
+private:
+    RedisStore(RedisConnection connection, const Clock &clock, StoreOptions options);
+    Expected<RedisReply> evalScript(int script, const RedisCommand &argsAfterKeys);
+
+    const Clock &m_clock;
+    StoreOptions m_options;
+    QByteArray m_prefix;
+    std::int64_t m_rebuilds = 0;
+    RedisConnection m_connection; // last: closed first
+};
+
+} // namespace txpulse

@@ -1,0 +1,292 @@
+#include "redis_connection.h"
+#include "redis_store.h"
+#include "core/store_contract.h"
+
+#include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <thread>
+
+using namespace txpulse;
+
+// The Store contract on RedisStore against the real Redis of scripts/services.sh (TXPULSE_TEST_REDIS), plus
+// what only Redis has: keys, TTLs, two processes sharing one prefix, reconnects. Every store of this run lives
+// under its own random prefix; cleanupTestCase deletes that prefix and nothing else.
+class tst_RedisStore : public StoreContract {
+    Q_OBJECT
+
+public:
+    tst_RedisStore()
+        : m_runPrefix(QStringLiteral("txpulse-test:%1:").arg(QRandomGenerator::global()->generate64(), 0, 16))
+    {
+    }
+
+protected:
+    std::unique_ptr<Store> makeStore(const Clock &clock, StoreOptions options) override
+    {
+        options.prefix = freshPrefix();
+        return openStore(clock, options);
+    }
+
+private:
+    QString m_url;
+    QString m_runPrefix;
+    int m_stores = 0;
+
+    QString freshPrefix() { return m_runPrefix + QString::number(++m_stores) + QLatin1Char(':'); }
+
+    std::unique_ptr<RedisStore> openStore(const Clock &clock, const StoreOptions &options)
+    {
+        auto s = RedisStore::open(m_url, clock, options);
+        if (!s)
+            qFatal("cannot open RedisStore: %s", qPrintable(s.error().message));
+        return std::move(*s);
+    }
+
+    static RedisConnection connect(const QString &url)
+    {
+        auto parsed = RedisUrl::parse(url);
+        if (!parsed)
+            qFatal("%s", qPrintable(parsed.error().message));
+        auto c = RedisConnection::open(*parsed);
+        if (!c)
+            qFatal("%s", qPrintable(c.error().message));
+        return std::move(*c);
+    }
+
+    static std::vector<QByteArray> scanKeys(RedisConnection &c, const QString &prefix)
+    {
+        std::vector<QByteArray> keys;
+        QByteArray cursor = "0";
+        do {
+            RedisCommand scan{"SCAN"};
+            scan.arg(cursor).arg("MATCH").arg(prefix.toUtf8() + '*').arg("COUNT").arg("1000");
+            auto r = c.command(scan);
+            if (!r || r->elements.size() != 2)
+                qFatal("SCAN failed");
+            cursor = r->elements[0].str;
+            for (const auto &k : r->elements[1].elements)
+                keys.push_back(k.str);
+        } while (cursor != "0");
+        return keys;
+    }
+
+    static std::int64_t ttlOf(RedisConnection &c, const QByteArray &key)
+    {
+        RedisCommand ttl{"TTL"};
+        ttl.arg(key);
+        auto r = c.command(ttl);
+        return r ? r->integer : -3;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_url = qEnvironmentVariable("TXPULSE_TEST_REDIS");
+        if (m_url.isEmpty())
+            QFAIL("TXPULSE_TEST_REDIS is not set: start Redis with  eval \"$(scripts/services.sh start)\"");
+        auto parsed = RedisUrl::parse(m_url);
+        QVERIFY2(parsed, qPrintable(parsed ? QString() : parsed.error().message));
+        auto c = RedisConnection::open(*parsed);
+        QVERIFY2(c, qPrintable(c ? QString() : c.error().message + QStringLiteral(
+                                                   " (is Redis running? eval \"$(scripts/services.sh start)\")")));
+    }
+
+    void cleanupTestCase()
+    {
+        if (m_url.isEmpty())
+            return;
+        auto c = connect(m_url);
+        for (const QByteArray &key : scanKeys(c, m_runPrefix)) {
+            RedisCommand del{"DEL"};
+            del.arg(key);
+            QVERIFY(c.command(del));
+        }
+        QVERIFY(scanKeys(c, m_runPrefix).empty());
+    }
+
+    // Issue 2's first integration check: a key written and read back through our own Redis wrapper.
+    void connectionWritesAndReadsAKey()
+    {
+        ManualClock clock(storetest::kBaseMs);
+        auto store = openStore(clock, StoreOptions{freshPrefix(), kRankingWindowMinutes});
+        QVERIFY(store->describe().startsWith(QLatin1String("redis://")));
+        const QByteArray key = m_runPrefix.toUtf8() + "hello";
+        const QByteArray value("w\0rld \xff binary-safe", 20);
+        RedisCommand set{"SET"};
+        set.arg(key).arg(value).arg("EX").arg("60");
+        auto ok = store->connection().command(set);
+        QVERIFY2(ok, qPrintable(ok ? QString() : ok.error().message));
+        QCOMPARE(ok->str, QByteArray("OK"));
+        RedisCommand get{"GET"};
+        get.arg(key);
+        auto got = store->connection().command(get);
+        QVERIFY(got);
+        QCOMPARE(got->type, RedisReply::Type::String);
+        QCOMPARE(got->str, value);
+        // An error reply is an Error value, not a crash or an exception.
+        auto wrong = store->connection().command(RedisCommand{"HGET", key.constData(), "field"});
+        QVERIFY(!wrong);
+        QVERIFY(wrong.error().message.contains(QLatin1String("WRONGTYPE")));
+        QVERIFY(!wrong.error().retriable);
+    }
+
+    void everyKeyHasATtlBoundedByTheWindow()
+    {
+        using namespace storetest;
+        const int w = kRankingWindowMinutes;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto store = openStore(clock, StoreOptions{prefix, w});
+        QVERIFY(store->recordGap({kBaseMs - 600'000, kBaseMs - 300'000}));
+        std::map<std::int64_t, std::int64_t> lastWrite; // minute -> store clock (s) of its last write
+        // Four hours, one batch a minute, expire() as the aggregator does.
+        for (int minute = 0; minute < 4 * 60; ++minute) {
+            std::vector<Transaction> batch;
+            for (int i = 0; i < 5; ++i) {
+                batch.push_back(makeTx(std::to_string(minute) + "/" + std::to_string(i),
+                                       secondsAt(kBaseMinute + minute - i * 7, i), {{"addrT", 3}, {nullptr, 1}}));
+            }
+            applyOk(*store, batch);
+            for (const auto &tx : batch)
+                lastWrite[tx.minute()] = clock.nowMs() / 1000;
+            expireOk(*store);
+            if (minute % 60 == 0) {
+                // Every key expires, and no later than its minute + window + margin: a TTL is set from the
+                // store clock at the write, and Redis counts it down in real seconds (which hardly pass here).
+                for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
+                    const std::int64_t ttl = ttlOf(store->connection(), key);
+                    QVERIFY2(ttl > 0, key.constData());
+                    const QByteArray name = key.mid(prefix.toUtf8().size());
+                    std::int64_t bound = std::int64_t(w) * 60 + 600 + 60;
+                    if (name.startsWith("c:") || name.startsWith("b:"))
+                        bound = (name.mid(2).toLongLong() + w) * 60 + 600 - lastWrite[name.mid(2).toLongLong()];
+                    QVERIFY2(ttl <= bound, qPrintable(QStringLiteral("%1 ttl %2 > %3").arg(QString::fromLatin1(name.toHex())).arg(ttl).arg(bound)));
+                }
+            }
+            clock.advanceMs(60'000);
+        }
+        // After the window: only what the window needs. Count and bucket keys exist for in-window minutes
+        // only; dedupe keys are the only per-transaction keys and their TTLs end with their minute + margin.
+        expireOk(*store);
+        const std::int64_t nowMinute = clock.nowMs() / 60'000;
+        std::int64_t dedupe = 0, minuteKeys = 0;
+        for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
+            const QByteArray name = key.mid(prefix.toUtf8().size());
+            if (name.startsWith("c:") || name.startsWith("b:")) {
+                QVERIFY2(name.mid(2).toLongLong() > nowMinute - w, name.constData());
+                ++minuteKeys;
+            } else if (name.startsWith("d:")) {
+                ++dedupe;
+                QVERIFY(ttlOf(store->connection(), key) <= std::int64_t(w) * 60 + 600);
+            } else {
+                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps"}).contains(name),
+                         name.constData());
+            }
+        }
+        QVERIFY(minuteKeys <= 2 * w);
+        QVERIFY(dedupe > 0);
+        auto v = readAll(*store);
+        std::int64_t inWindow = 0;
+        for (const auto &m : v.minutes)
+            inWindow += m.count;
+        QCOMPARE(v.rankedSatoshis, 3 * inWindow);
+        QVERIFY(v.gaps.empty()); // the old gap was pruned with its minutes
+    }
+
+    void twoProcessesShareOnePrefixExactly()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const StoreOptions options{freshPrefix(), kRankingWindowMinutes};
+        auto a = openStore(clock, options);
+        auto b = openStore(clock, options);
+        std::vector<Transaction> all;
+        for (int i = 0; i < 2000; ++i)
+            all.push_back(makeTx("p" + std::to_string(i), secondsAt(kBaseMinute - i % 100), {{i % 2 ? "odd" : "even", 1}}));
+        // Both apply everything, in different batch splits, at the same time.
+        std::int64_t appliedA = 0, appliedB = 0;
+        auto run = [&](RedisStore &store, std::size_t split, std::int64_t &applied) {
+            for (std::size_t i = 0; i < all.size(); i += split) {
+                const auto end = all.begin() + std::ptrdiff_t(std::min(all.size(), i + split));
+                auto r = store.apply(std::vector<Transaction>(all.begin() + std::ptrdiff_t(i), end));
+                if (r)
+                    applied += r->applied;
+            }
+        };
+        std::thread ta(run, std::ref(*a), 37, std::ref(appliedA));
+        std::thread tb(run, std::ref(*b), 101, std::ref(appliedB));
+        ta.join();
+        tb.join();
+        QCOMPARE(appliedA + appliedB, std::int64_t(all.size()));
+        auto v = readAll(*a);
+        QCOMPARE(describe(v.top), QStringLiteral("even=1000 odd=1000"));
+
+        // Both expire when the window has passed the oldest minutes: each minute is subtracted once.
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes - 50) * 60'000);
+        std::thread ea([&] { for (int i = 0; i < 20; ++i) (void)a->expire(); });
+        std::thread eb([&] { for (int i = 0; i < 20; ++i) (void)b->expire(); });
+        ea.join();
+        eb.join();
+        v = readAll(*b);
+        QCOMPARE(describe(v.top), QStringLiteral("even=500 odd=500")); // minutes -99..-50 have left
+    }
+
+    void reconnectsAfterTheConnectionIsKilled()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        auto store = openStore(clock, StoreOptions{freshPrefix(), kRankingWindowMinutes});
+        auto id = store->connection().command(RedisCommand{"CLIENT", "ID"});
+        QVERIFY(id);
+        auto admin = connect(m_url);
+        RedisCommand kill{"CLIENT", "KILL", "ID"};
+        kill.argInt(id->integer);
+        QVERIFY(admin.command(kill));
+
+        const std::vector<Transaction> batch{makeTx("r1", secondsAt(kBaseMinute), {{"addrR", 9}})};
+        auto failed = store->apply(batch);
+        QVERIFY(!failed);
+        QVERIFY2(failed.error().retriable, qPrintable(failed.error().code));
+        auto retried = store->apply(batch); // the aggregator's retry: reconnects, applies once
+        QVERIFY2(retried, qPrintable(retried ? QString() : retried.error().message));
+        QCOMPARE(retried->applied + retried->duplicates, 1);
+        QCOMPARE(totalOf(readAll(*store), "addrR"), 9);
+    }
+
+    void rankingRebuiltWhenBucketsExpiredUnsubtracted()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        applyOk(*store, {makeTx("x0", secondsAt(kBaseMinute - 5), {{"addrX", 100}}),
+                         makeTx("x1", secondsAt(kBaseMinute), {{"addrX", 10}, {"addrY", 1}})});
+        // Simulate every aggregator being down past the margin: the old minute's keys expired by TTL.
+        for (const char *k : {"c:", "b:"}) {
+            RedisCommand del{"DEL"};
+            del.arg(prefix.toUtf8() + k + QByteArray::number(kBaseMinute - 5));
+            QVERIFY(store->connection().command(del));
+        }
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes - 4) * 60'000);
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("rebuilt the address ranking")));
+        expireOk(*store);
+        QCOMPARE(store->rankingRebuilds(), 1);
+        const auto v = readAll(*store);
+        QCOMPARE(describe(v.top), QStringLiteral("addrX=10 addrY=1"));
+        QCOMPARE(v.rankedSatoshis, 11);
+    }
+
+    void unreachableRedisIsRetriable()
+    {
+        ManualClock clock(storetest::kBaseMs);
+        auto s = RedisStore::open(QStringLiteral("redis://127.0.0.1:1/0"), clock, {}, {300, 300});
+        QVERIFY(!s);
+        QVERIFY(s.error().retriable);
+        QVERIFY(s.error().message.contains(QLatin1String("127.0.0.1:1")));
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_RedisStore)
+#include "tst_redis_store.moc"
