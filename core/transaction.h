@@ -35,6 +35,8 @@ struct Transaction {
     std::int64_t totalOut = 0;         // sum of out[].value
     std::optional<std::int64_t> fee;   // totalIn - totalOut when every input carries a value
     QByteArray raw;
+    std::int64_t receivedMs = 0;       // wall-clock ms when our feed client received it (0: unknown);
+                                       // travels as the Kafka header "received_ms"
 
     std::int64_t minute() const { return floorDiv(time, 60); }
 

@@ -1,0 +1,385 @@
+#include "kafka_producer.h"
+
+#include "kafka_admin.h"
+#include "kafka_config.h"
+#include "kafka_handles.h"
+#include "logging.h"
+
+#include <QDateTime>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include <deque>
+#include <string>
+#include <unordered_map>
+
+namespace txpulse {
+
+namespace {
+
+// One message owned by us from produce() until its successful delivery report. librdkafka does not copy the
+// value (msgflags 0): it points into `value`, which stays alive and unchanged as long as this object.
+struct OutMessage {
+    std::string key;
+    QByteArray value;
+    QByteArray receivedMs; // the header value, decimal ms
+    std::int64_t timestampMs = 0;
+};
+
+constexpr int kStatePollMs = 1000;
+constexpr int kLogEveryMs = 10000;
+
+} // namespace
+
+struct KafkaProducer::Impl {
+    KafkaProducer *q;
+    Config config;
+    Stats &stats;
+    KafkaProducerOptions options;
+
+    QTimer *timer = nullptr;
+    QElapsedTimer sinceStateCheck;
+    QElapsedTimer sinceDropLog;
+    std::int64_t droppedSinceLog = 0;
+    bool started = false;
+    bool closed = false;
+    bool topicReady = false;
+    bool fatal = false;
+    QString fatalText;
+
+    std::deque<std::unique_ptr<OutMessage>> pending;                   // waiting for room in librdkafka
+    std::unordered_map<OutMessage *, std::unique_ptr<OutMessage>> live; // handed to librdkafka
+    QByteArray topicName;
+
+    // Declared last: destroyed first, before the state its callbacks point at.
+    kafka::TopicPtr topic;
+    kafka::Client client;
+
+    Impl(KafkaProducer *owner, const Config &c, Stats &s, KafkaProducerOptions o)
+        : q(owner), config(c), stats(s), options(o), topicName(c.kafkaTopic.toUtf8())
+    {}
+
+    static void deliveryCallback(rd_kafka_t *, const rd_kafka_message_t *msg, void *opaque)
+    {
+        static_cast<Impl *>(opaque)->onDelivery(msg);
+    }
+    static void errorCallback(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+    {
+        auto *self = static_cast<Impl *>(opaque);
+        QString detail;
+        if (kafka::handleClientError(rk, err, reason, &self->stats, &detail)) {
+            self->fatal = true;
+            self->fatalText = detail;
+        }
+    }
+
+    Expected<void> createClient()
+    {
+        using P = kafka::Properties;
+        const P defaults{
+            {QStringLiteral("compression.type"), QStringLiteral("zstd")},
+            {QStringLiteral("linger.ms"), QString::number(options.lingerMs)},
+            {QStringLiteral("batch.num.messages"), QStringLiteral("10000")},
+            {QStringLiteral("batch.size"), QStringLiteral("1000000")},
+            {QStringLiteral("queue.buffering.max.messages"), QString::number(options.queueMaxMessages)},
+            {QStringLiteral("queue.buffering.max.kbytes"), QStringLiteral("262144")},
+            // The topic is created by ensureTopic() with our partitions and retention, never implicitly by a
+            // metadata request with the broker's defaults.
+            {QStringLiteral("allow.auto.create.topics"), QStringLiteral("false")},
+        };
+        const P forced{
+            {QStringLiteral("enable.idempotence"), QStringLiteral("true")},
+        };
+        auto conf = kafka::buildConf(config, kafka::ClientKind::Producer, defaults, forced);
+        if (!conf)
+            return conf.error();
+        rd_kafka_conf_set_opaque(conf->get(), this);
+        rd_kafka_conf_set_dr_msg_cb(conf->get(), &deliveryCallback);
+        rd_kafka_conf_set_error_cb(conf->get(), &errorCallback);
+        auto c = kafka::createClient(std::move(*conf), RD_KAFKA_PRODUCER);
+        if (!c)
+            return c.error();
+        client = std::move(*c);
+        ensureTopic(); // before the topic handle exists, so nothing asks the broker about the topic first
+        topic.reset(rd_kafka_topic_new(client.handle.get(), topicName.constData(), nullptr));
+        if (!topic)
+            return kafka::toError(rd_kafka_last_error(), QStringLiteral("topic %1").arg(config.kafkaTopic));
+        return {};
+    }
+
+    // Destroys the handle; every message librdkafka still held goes back to the front of the pending buffer.
+    void destroyClient()
+    {
+        if (!client.handle)
+            return;
+        rd_kafka_purge(client.handle.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_poll(client.handle.get(), 0); // purged messages come back through onDelivery()
+        client.serveLogs();
+        topic.reset();
+        client = {};
+        for (auto &[ptr, msg] : live)
+            pending.push_front(std::move(msg));
+        live.clear();
+    }
+
+    void ensureTopic()
+    {
+        if (topicReady || !options.ensureTopic || !client.handle)
+            return;
+        auto r = kafka::ensureTopic(client.handle.get(), config, options.adminTimeoutMs);
+        if (r) {
+            topicReady = true;
+        } else {
+            qCWarning(lcKafka).noquote() << "could not ensure topic" << config.kafkaTopic << ":" << r.error().message
+                                         << (r.error().retriable ? "(will retry)" : "");
+            topicReady = !r.error().retriable; // a permanent refusal (ACLs...) is not retried forever
+        }
+    }
+
+    // Hands one message to librdkafka. Returns false when its queue is full (the message is not taken).
+    bool send(std::unique_ptr<OutMessage> &msg)
+    {
+        rd_kafka_vu_t vu[7];
+        vu[0].vtype = RD_KAFKA_VTYPE_RKT;
+        vu[0].u.rkt = topic.get();
+        vu[1].vtype = RD_KAFKA_VTYPE_KEY;
+        vu[1].u.mem = {msg->key.data(), msg->key.size()};
+        vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
+        vu[2].u.mem = {const_cast<char *>(msg->value.constData()), static_cast<size_t>(msg->value.size())};
+        vu[3].vtype = RD_KAFKA_VTYPE_HEADER;
+        vu[3].u.header = {"received_ms", msg->receivedMs.constData(), msg->receivedMs.size()};
+        vu[4].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+        vu[4].u.i64 = msg->timestampMs;
+        vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
+        vu[5].u.ptr = msg.get();
+        vu[6].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+        vu[6].u.i = 0; // no copy, no free: `value` lives in OutMessage until the delivery report
+
+        kafka::ErrorObjectPtr error(rd_kafka_produceva(client.handle.get(), vu, 7));
+        if (!error) {
+            OutMessage *raw = msg.get();
+            live.emplace(raw, std::move(msg));
+            return true;
+        }
+        const auto code = rd_kafka_error_code(error.get());
+        if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+            return false;
+        // Permanent refusal of this one message (too large, ...): nothing else would succeed either.
+        stats.produceErrors.fetch_add(1, std::memory_order_relaxed);
+        countDropped(1, QString::fromUtf8(rd_kafka_error_string(error.get())));
+        msg.reset();
+        return true;
+    }
+
+    void countDropped(std::int64_t n, const QString &why)
+    {
+        stats.dropped.fetch_add(n, std::memory_order_relaxed);
+        droppedSinceLog += n;
+        if (!sinceDropLog.isValid() || sinceDropLog.elapsed() >= kLogEveryMs) {
+            qCWarning(lcKafka).noquote() << "dropped" << droppedSinceLog << "message(s) not written to Kafka:" << why;
+            droppedSinceLog = 0;
+            sinceDropLog.start();
+        }
+    }
+
+    // Where an undelivered message goes. Today: back into the pending buffer (or counted as dropped when it
+    // is full). The reliability issue's on-disk spool plugs in here.
+    void keepUndelivered(std::unique_ptr<OutMessage> msg, const QString &why)
+    {
+        if (static_cast<qsizetype>(pending.size()) >= options.pendingMaxMessages) {
+            countDropped(1, why);
+            return;
+        }
+        pending.push_back(std::move(msg));
+    }
+
+    void drainPending()
+    {
+        if (!client.handle)
+            return;
+        while (!pending.empty()) {
+            if (!send(pending.front()))
+                return;
+            pending.pop_front();
+        }
+    }
+
+    void onDelivery(const rd_kafka_message_t *rkm)
+    {
+        auto it = live.find(static_cast<OutMessage *>(rkm->_private));
+        if (it == live.end())
+            return;
+        std::unique_ptr<OutMessage> msg = std::move(it->second);
+        live.erase(it);
+        if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            stats.produced.fetch_add(1, std::memory_order_relaxed);
+            if (stats.kafkaState.load(std::memory_order_relaxed) != static_cast<int>(ComponentState::Connected))
+                stats.setKafkaState(ComponentState::Connected);
+            return;
+        }
+        const QString why = QString::fromUtf8(rd_kafka_err2str(rkm->err));
+        if (rkm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || rkm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+            pending.push_front(std::move(msg)); // we purged it ourselves (handle reset or close)
+            return;
+        }
+        stats.produceErrors.fetch_add(1, std::memory_order_relaxed);
+        if (kafka::isRetriable(rkm->err) || rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
+            qCDebug(lcKafka).noquote() << "delivery failed, queued again:" << why;
+            keepUndelivered(std::move(msg), why);
+        } else {
+            countDropped(1, QStringLiteral("delivery failed permanently: ") + why);
+        }
+    }
+
+    void updateQueueStat()
+    {
+        const qint64 depth = (client.handle ? rd_kafka_outq_len(client.handle.get()) : 0) + qint64(pending.size());
+        stats.produceQueue.store(depth, std::memory_order_relaxed);
+    }
+
+    void tick()
+    {
+        if (!client.handle)
+            return;
+        rd_kafka_poll(client.handle.get(), 0);
+        client.serveLogs();
+        if (fatal) {
+            // The idempotent producer cannot go on after a fatal error: start a new one, keeping every message.
+            Q_EMIT q->fatalError(QStringLiteral("Kafka producer fatal error: %1").arg(fatalText));
+            fatal = false;
+            destroyClient();
+            if (auto r = createClient(); !r) {
+                qCCritical(lcKafka).noquote() << "cannot recreate the producer:" << r.error().message;
+                timer->stop();
+                return;
+            }
+        }
+        drainPending();
+        updateQueueStat();
+        if (sinceStateCheck.elapsed() >= kStatePollMs) {
+            sinceStateCheck.restart();
+            ensureTopic();
+            probeBroker();
+        }
+    }
+
+    // Without traffic no delivery report tells us the cluster came back: ask for metadata when not Connected.
+    void probeBroker()
+    {
+        if (stats.kafkaState.load(std::memory_order_relaxed) == static_cast<int>(ComponentState::Connected))
+            return;
+        const rd_kafka_metadata_t *raw = nullptr;
+        if (rd_kafka_metadata(client.handle.get(), 0, topic.get(), &raw, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            kafka::MetadataPtr md(raw);
+            if (md->broker_cnt > 0)
+                stats.setKafkaState(ComponentState::Connected);
+        }
+    }
+};
+
+KafkaProducer::KafkaProducer(const Config &config, Stats &stats, KafkaProducerOptions options, QObject *parent)
+    : QObject(parent), d(std::make_unique<Impl>(this, config, stats, options))
+{}
+
+KafkaProducer::~KafkaProducer()
+{
+    if (d->client.handle) {
+        qCWarning(lcKafka) << "KafkaProducer destroyed without close(); closing now";
+        close(1000);
+    }
+}
+
+qint64 KafkaProducer::queueDepth() const
+{
+    return (d->client.handle ? rd_kafka_outq_len(d->client.handle.get()) : 0) + qint64(d->pending.size());
+}
+
+bool KafkaProducer::isClosed() const
+{
+    return d->closed;
+}
+
+void KafkaProducer::start()
+{
+    if (d->started || d->closed)
+        return;
+    d->started = true;
+    d->stats.setKafkaState(ComponentState::Connecting);
+    if (auto r = d->createClient(); !r) {
+        qCCritical(lcKafka).noquote() << "Kafka producer:" << r.error().message;
+        d->stats.setKafkaState(ComponentState::Down);
+        Q_EMIT fatalError(r.error().message);
+        return;
+    }
+    d->timer = new QTimer(this);
+    d->timer->setInterval(d->options.pollIntervalMs);
+    connect(d->timer, &QTimer::timeout, this, [this] { d->tick(); });
+    d->timer->start();
+    d->sinceStateCheck.start();
+    qCInfo(lcKafka).noquote() << "producer started: brokers" << d->config.kafkaBrokers << "topic" << d->config.kafkaTopic;
+    Q_EMIT started();
+}
+
+void KafkaProducer::produce(TxBatchPtr batch)
+{
+    if (!batch || batch->transactions.empty())
+        return;
+    if (!d->started)
+        start();
+    if (d->closed || !d->client.handle) {
+        d->countDropped(qint64(batch->transactions.size()),
+                        d->closed ? QStringLiteral("producer is closed") : QStringLiteral("producer failed to start"));
+        return;
+    }
+    const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    for (const Transaction &tx : batch->transactions) {
+        auto msg = std::make_unique<OutMessage>();
+        msg->key = tx.hash;
+        msg->value = tx.raw;
+        msg->timestampMs = tx.receivedMs > 0 ? tx.receivedMs : now;
+        msg->receivedMs = QByteArray::number(static_cast<qlonglong>(msg->timestampMs));
+        // Keep arrival order: while older messages wait in the pending buffer, new ones queue behind them.
+        if (!d->pending.empty() || !d->send(msg))
+            d->keepUndelivered(std::move(msg), QStringLiteral("producer queue full"));
+    }
+    if (!d->pending.empty())
+        d->drainPending();
+    d->updateQueueStat();
+}
+
+int KafkaProducer::close(int timeoutMs)
+{
+    if (d->closed)
+        return 0;
+    d->closed = true;
+    if (d->timer)
+        d->timer->stop();
+    int undelivered = 0;
+    if (d->client.handle) {
+        rd_kafka_t *rk = d->client.handle.get();
+        const QDeadlineTimer deadline(timeoutMs);
+        d->drainPending();
+        while ((rd_kafka_outq_len(rk) > 0 || !d->pending.empty()) && !deadline.hasExpired()) {
+            rd_kafka_flush(rk, static_cast<int>(std::min<qint64>(100, std::max<qint64>(1, deadline.remainingTime()))));
+            d->client.serveLogs();
+            d->drainPending();
+        }
+        d->destroyClient(); // whatever librdkafka still held is now in `pending`
+        undelivered = int(d->pending.size());
+    } else {
+        undelivered = int(d->pending.size());
+    }
+    if (undelivered > 0) {
+        qCWarning(lcKafka) << "producer closed with" << undelivered << "undelivered message(s) after" << timeoutMs << "ms";
+        d->stats.dropped.fetch_add(undelivered, std::memory_order_relaxed);
+    } else {
+        qCInfo(lcKafka) << "producer closed, everything delivered";
+    }
+    d->pending.clear();
+    d->updateQueueStat();
+    Q_EMIT closed(undelivered);
+    return undelivered;
+}
+
+} // namespace txpulse
