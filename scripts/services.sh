@@ -443,7 +443,12 @@ kafka_start_fresh() {
             printf '%s %s\n' "$bport" "$PORT" >"$dir/ports"
             voters+="${voters:+,}$i@127.0.0.1:$(node_cport "$i")"
         done
-        cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+        # A cluster id starting with '-' would be read as an option by kafka-storage (Kafka's own ids never
+        # start with one either): draw again (1 start in 64 failed with "expected one argument").
+        cid=-
+        while [[ $cid == -* ]]; do
+            cid=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+        done
         printf '%s\n' "$cid" >"$KAFKA_DIR/cluster.id"
         pids=()
         for i in $(seq 1 "$n"); do
