@@ -67,12 +67,16 @@ int main(int argc, char *argv[])
                                        QStringLiteral("Close every connection after each N messages."),
                                        QStringLiteral("N"));
     const QCommandLineOption stallAfter(QStringLiteral("stall-after"),
-                                        QStringLiteral("Send nothing (not even pongs) after N messages, keeping "
-                                                       "connections open."),
+                                        QStringLiteral("Send nothing (not even pongs) after N messages (keeping the "
+                                                       "connections open; a new connection resumes the stream)."),
                                         QStringLiteral("N"));
+    const QCommandLineOption resend(QStringLiteral("resend-on-subscribe"),
+                                    QStringLiteral("A client that subscribes after the stream started first receives "
+                                                   "the last N messages again (duplicates after a reconnect)."),
+                                    QStringLiteral("N"));
     const QCommandLineOption exitWhenDone(QStringLiteral("exit-when-done"),
                                           QStringLiteral("Exit once every message is sent and flushed."));
-    cli.addOptions({host, port, rate, loop, retime, synthetic, seed, count, dropEvery, stallAfter, exitWhenDone});
+    cli.addOptions({host, port, rate, loop, retime, synthetic, seed, count, dropEvery, stallAfter, resend, exitWhenDone});
     cli.process(app);
 
     ReplayServer::Options options;
@@ -91,6 +95,12 @@ int main(int argc, char *argv[])
         return usageError(QStringLiteral("--drop-every must be a non-negative integer"));
     if (cli.isSet(stallAfter) && !parseCount(cli.value(stallAfter), options.stallAfter))
         return usageError(QStringLiteral("--stall-after must be a non-negative integer"));
+    if (cli.isSet(resend)) {
+        std::int64_t n = 0;
+        if (!parseCount(cli.value(resend), n) || n > 1000000)
+            return usageError(QStringLiteral("--resend-on-subscribe must be an integer in 0..1000000"));
+        options.resendOnSubscribe = static_cast<int>(n);
+    }
     bool portOk = false;
     const uint portNumber = cli.value(port).toUInt(&portOk);
     if (!portOk || portNumber > 65535)

@@ -93,6 +93,7 @@ private:
 struct ReplayServer::Client {
     QWebSocket *socket = nullptr;
     bool subscribed = false;
+    bool silenced = false; // hit by the --stall-after stall: open, but never answered again
 };
 
 ReplayServer::ReplayServer(const Options &options, QObject *parent)
@@ -221,8 +222,23 @@ void ReplayServer::onTextMessage(QWebSocket *socket, const QString &message)
         return;
     const QJsonDocument doc = QJsonDocument::fromJson(message.toUtf8());
     const QString op = doc.object().value(QLatin1String("op")).toString();
+    if (client->silenced)
+        return; // a connection that went silent stays silent, pongs included
     if (op == QLatin1String("unconfirmed_sub")) {
         if (!client->subscribed) {
+            if (m_stalled && m_options.stallAfter > 0 && m_sent >= m_options.stallAfter) {
+                // The stall of --stall-after hangs the connections it hit; a new subscriber (the client
+                // reconnecting after its stall timeout) resumes the stream.
+                for (const auto &c : m_clients) {
+                    if (c->subscribed) {
+                        c->subscribed = false;
+                        c->silenced = true;
+                    }
+                }
+                m_stalled = false;
+            }
+            for (const QString &again : m_recent)
+                socket->sendTextMessage(again);
             client->subscribed = true;
             Q_EMIT clientSubscribed(subscribedCount());
             schedule();
@@ -311,6 +327,11 @@ bool ReplayServer::sendOne()
     for (const auto &c : m_clients) {
         if (c->subscribed)
             c->socket->sendTextMessage(text);
+    }
+    if (m_options.resendOnSubscribe > 0) {
+        m_recent.push_back(text);
+        if (static_cast<int>(m_recent.size()) > m_options.resendOnSubscribe)
+            m_recent.pop_front();
     }
     ++m_sent;
     if (m_options.count > 0 && m_sent >= m_options.count) {

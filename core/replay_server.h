@@ -9,6 +9,7 @@
 #include <QUrl>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <vector>
 
@@ -41,8 +42,11 @@ public:
         bool loop = false;            // restart the source at its end
         bool retime = false;          // rewrite x.time of every message to the send time
         std::int64_t dropEvery = 0;   // close every client connection after each N messages (0 = never)
-        std::int64_t stallAfter = 0;  // after N messages send nothing more, pongs included (0 = never)
+        std::int64_t stallAfter = 0;  // after N messages send nothing more, pongs included (0 = never);
+                                      // the stalled connections stay silent, a new subscriber resumes
         std::int64_t count = 0;       // stop after N messages in total (0 = at the end of the source)
+        int resendOnSubscribe = 0;    // a client subscribing after the stream started first receives the
+                                      // last N messages again (duplicates after a reconnect, for tests)
     };
     static constexpr qint64 kHighWaterBytes = 1 << 20;
 
@@ -109,6 +113,7 @@ private:
     std::int64_t m_sent = 0;
     bool m_stalled = false;
     bool m_finished = false;
+    std::deque<QString> m_recent; // the last resendOnSubscribe messages, oldest first
 };
 
 } // namespace txpulse

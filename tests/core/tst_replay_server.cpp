@@ -74,6 +74,8 @@ private Q_SLOTS:
     void loopRestarts();
     void dropEveryClosesConnections();
     void stallAfterGoesSilent();
+    void stallEndsForANewSubscriber();
+    void resendOnSubscribeRepeatsTheLastMessages();
     void maxRateKeepsMemoryBounded();
     void syntheticMessagesParse();
     void syntheticIsDeterministicBySeed();
@@ -297,6 +299,54 @@ void TestReplayServer::stallAfterGoesSilent()
     QVERIFY(c.isConnected());
     server.setStalled(false);
     QTRY_COMPARE(c.messages.size(), fixtures().size());
+}
+
+// What a feed client does after its stall timeout: reconnect. The new connection resumes the stream where it
+// stopped; the hung one stays silent (no message, no pong).
+void TestReplayServer::stallEndsForANewSubscriber()
+{
+    ReplayServer::Options options;
+    options.stallAfter = 4;
+    ReplayServer server(options);
+    server.setMessages(fixtures());
+    QVERIFY(server.listen());
+    Client hung(server.url());
+    QTRY_VERIFY(hung.isConnected());
+    hung.subscribe();
+    QTRY_COMPARE(hung.messages.size(), 4);
+
+    Client again(server.url());
+    QTRY_VERIFY(again.isConnected());
+    again.subscribe();
+    QTRY_COMPARE(again.messages.size(), fixtures().size() - 4);
+    QCOMPARE(again.messages, fixtures().mid(4));
+    hung.send(R"({"op":"ping"})");
+    again.send(R"({"op":"ping"})");
+    QTRY_COMPARE(again.pongs, 1);
+    QCOMPARE(hung.pongs, 0);
+    QCOMPARE(hung.messages.size(), 4);
+    QVERIFY(hung.isConnected());
+}
+
+void TestReplayServer::resendOnSubscribeRepeatsTheLastMessages()
+{
+    ReplayServer::Options options;
+    options.dropEvery = 6;
+    options.resendOnSubscribe = 2;
+    ReplayServer server(options);
+    server.setMessages(fixtures());
+    QVERIFY(server.listen());
+    Client first(server.url());
+    QTRY_VERIFY(first.isConnected());
+    first.subscribe();
+    QTRY_COMPARE(first.disconnects, 1);
+    QCOMPARE(first.messages, fixtures().mid(0, 6)); // nothing to resend on the first subscription
+
+    Client second(server.url());
+    QTRY_VERIFY(second.isConnected());
+    second.subscribe();
+    QTRY_COMPARE(second.disconnects, 1);
+    QCOMPARE(second.messages, fixtures().mid(4, 2) + fixtures().mid(6, 6));
 }
 
 void TestReplayServer::maxRateKeepsMemoryBounded()
