@@ -1,5 +1,6 @@
 #include "address_chart.h"
 
+#include "axis_scale.h"
 #include "format.h"
 
 #include <QLocale>
@@ -11,6 +12,7 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <cmath>
 
 namespace txpulse::ui {
 
@@ -24,12 +26,11 @@ AddressChart::AddressChart(QWidget *parent) : QChartView(parent)
     m_series->setLabelsVisible(true);
     m_series->setLabelsPosition(QAbstractBarSeries::LabelsOutsideEnd);
     m_series->setLabelsFormat(QStringLiteral("@value"));
-    m_series->setLabelsPrecision(4); // significant digits: "219.8", "35.25"
     m_chart->addSeries(m_series);
 
     m_y = new QBarCategoryAxis;
     m_x = new QValueAxis;
-    m_x->setLabelFormat(QStringLiteral("%.4g"));
+    m_x->setLabelFormat(axisLabelFormat(1)); // set per range in setTop()
     m_x->setTitleText(tr("BTC"));
     m_chart->addAxis(m_y, Qt::AlignLeft);
     m_chart->addAxis(m_x, Qt::AlignBottom);
@@ -89,9 +90,13 @@ void AddressChart::setTop(const std::vector<AddressTotal> &top, int bars)
             if (m_set->at(i) != values.at(i))
                 m_set->replace(i, values.at(i));
     }
+    // Significant digits of the value labels: "219.8", "35.25", and "12,345.6" rather than "1.235E+04".
+    const int integerDigits = peak >= 1 ? static_cast<int>(std::floor(std::log10(peak))) + 1 : 0;
+    m_series->setLabelsPrecision(std::max(4, integerDigits + 1));
     // Room on the right for the value labels outside the bars.
     m_x->setRange(0, std::max<qreal>(peak * 1.18, 0.0001));
     m_x->applyNiceNumbers();
+    m_x->setLabelFormat(axisLabelFormat((m_x->max() - m_x->min()) / std::max(m_x->tickCount() - 1, 1)));
 }
 
 void AddressChart::showTooltip(bool status, int index)

@@ -1,5 +1,6 @@
 #include "minute_chart.h"
 
+#include "axis_scale.h"
 #include "format.h"
 
 #include <QLocale>
@@ -12,7 +13,6 @@
 #include <QValueAxis>
 
 #include <algorithm>
-#include <cmath>
 
 namespace txpulse::ui {
 
@@ -44,8 +44,10 @@ MinuteChart::MinuteChart(QWidget *parent) : QChartView(parent)
     m_x = new QCategoryAxis;
     m_x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
     m_y = new QValueAxis;
-    m_y->setLabelFormat(QStringLiteral("%d"));
-    m_y->setRange(0, 10);
+    const AxisScale initial = countAxisScale(0);
+    m_y->setLabelFormat(axisLabelFormat(1)); // counts: whole numbers, localized by styleChart()
+    m_y->setRange(0, initial.top);
+    m_y->setTickCount(initial.tickCount);
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
     m_series->attachAxis(m_x);
@@ -96,19 +98,11 @@ void MinuteChart::setPoints(std::vector<MinutePoint> points, bool utc)
     std::int64_t peak = 0;
     for (const MinutePoint &p : m_points)
         peak = std::max(peak, p.count);
-    // Head room above the tallest bar, and ticks on round numbers (1, 2, 2.5 or 5 times a power of ten).
-    const double wanted = std::max(10.0, static_cast<double>(peak) * 1.08);
-    const double magnitude = std::pow(10.0, std::floor(std::log10(wanted / 5)));
-    double step = magnitude;
-    for (const double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-        step = m * magnitude;
-        if (wanted / step <= 6)
-            break;
-    }
-    const qreal top = std::ceil(wanted / step) * step;
-    if (m_y->max() != top) {
+    const AxisScale scale = countAxisScale(peak);
+    const qreal top = scale.top;
+    if (m_y->max() != top || m_y->tickCount() != scale.tickCount) {
         m_y->setRange(0, top);
-        m_y->setTickCount(static_cast<int>(std::lround(top / step)) + 1);
+        m_y->setTickCount(scale.tickCount);
     }
 
     std::vector<qreal> complete(n), partial(n), gap(n);
