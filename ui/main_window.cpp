@@ -232,15 +232,50 @@ void MainWindow::startDiagnostics()
         QTimer::singleShot(1000, probe, [probe] { probe->start(); }); // after start-up
     }
     // TXPULSE_UI_SCREENSHOT=FILE.png [TXPULSE_UI_SCREENSHOT_DELAY_MS=15000]: save the window once, for docs.
+    // With "{view}" in the name, every view and both dialogs of the live app are saved, one file each.
     const QString shot = qEnvironmentVariable("TXPULSE_UI_SCREENSHOT");
     if (!shot.isEmpty()) {
         bool ok = false;
         int delay = qEnvironmentVariableIntValue("TXPULSE_UI_SCREENSHOT_DELAY_MS", &ok);
-        QTimer::singleShot(ok ? delay : 15'000, this, [this, shot] {
-            const bool saved = grab().save(shot);
-            qCInfo(lcUi) << (saved ? "saved screenshot" : "could not save screenshot") << shot;
-        });
+        QTimer::singleShot(ok ? delay : 15'000, this, [this, shot] { saveScreenshots(shot); });
     }
+}
+
+void MainWindow::saveScreenshots(const QString &pattern)
+{
+    const auto save = [&pattern](QWidget *w, const QString &view) {
+        QApplication::processEvents(); // let the charts lay out what refresh() gave them
+        const QString path = QString(pattern).replace(QStringLiteral("{view}"), view);
+        const bool saved = w->grab().save(path);
+        qCInfo(lcUi) << (saved ? "saved screenshot" : "could not save screenshot") << path;
+    };
+    if (!pattern.contains(QStringLiteral("{view}"))) {
+        save(this, {});
+        return;
+    }
+    const bool threeHours = m_threeHours;
+    const int view = m_tabs->currentIndex();
+    showView(ActivityView);
+    setThreeHours(false);
+    save(this, QStringLiteral("activity"));
+    setThreeHours(true);
+    save(this, QStringLiteral("activity-3h"));
+    setThreeHours(threeHours);
+    showView(AddressesView);
+    save(this, QStringLiteral("addresses"));
+    showView(TransactionsView);
+    save(this, QStringLiteral("transactions"));
+    auto *settings = new SettingsDialog(m_config, m_settings, this);
+    settings->show();
+    save(settings, QStringLiteral("settings"));
+    delete settings;
+    if (const Transaction *tx = m_transactionModel->transactionAt(0)) {
+        auto *detail = new TransactionDetailDialog(*tx, m_utc, this);
+        detail->show();
+        save(detail, QStringLiteral("detail"));
+        delete detail;
+    }
+    showView(view);
 }
 
 MainWindow::~MainWindow() = default;

@@ -97,6 +97,7 @@ protected:
 private:
     void buildUi();
     void startDiagnostics();
+    void saveScreenshots(const QString &pattern); // TXPULSE_UI_SCREENSHOT
     void buildMenus();
     void buildStatusBar();
     void applyTheme();
