@@ -49,6 +49,9 @@ install(FILES ${txpulse_man_pages} DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 # Headless service
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/txpulse.conf DESTINATION /etc/txpulse)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/txpulse.service DESTINATION lib/systemd/system)
+# Scale-out (issue 11): one unit per role, txpulse@ingest|aggregate|view, each reading /etc/txpulse/<role>.conf.
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/txpulse@.service DESTINATION lib/systemd/system)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/deploy.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # Debian policy files in /usr/share/doc/txpulse: a machine-readable copyright file and a compressed
