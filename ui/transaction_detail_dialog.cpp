@@ -104,10 +104,11 @@ TransactionDetailDialog::TransactionDetailDialog(const Transaction &tx, bool utc
                                      .arg(tx.size > 0 ? static_cast<double>(*tx.fee) / static_cast<double>(tx.size) : 0.0,
                                           0, 'f', 1)
                                : tr("unknown");
-    auto *summary = new QLabel(tr("%1%2  ·  %3 inputs, %4 outputs  ·  %5 BTC out  ·  fee %6  ·  %7 bytes")
-                                   .arg(formatTime(tx.time, utc), utc ? tr(" UTC") : QString())
-                                   .arg(tx.inputs.size())
-                                   .arg(tx.outputs.size())
+    // No translator ships, so "%n input(s)" would stay literal: the English plural is spelled out.
+    const QString inputs = tx.inputs.size() == 1 ? tr("1 input") : tr("%1 inputs").arg(tx.inputs.size());
+    const QString outputs = tx.outputs.size() == 1 ? tr("1 output") : tr("%1 outputs").arg(tx.outputs.size());
+    auto *summary = new QLabel(tr("%1%2  ·  %3, %4  ·  %5 BTC out  ·  fee %6  ·  %7 bytes")
+                                   .arg(formatTime(tx.time, utc), utc ? tr(" UTC") : QString(), inputs, outputs)
                                    .arg(formatBtc(tx.totalOut), fee)
                                    .arg(tx.size),
                                this);
