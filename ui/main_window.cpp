@@ -685,6 +685,11 @@ void MainWindow::refresh()
     // Charts relayout on every change even when hidden, so only the visible one is fed; switching views
     // refreshes at once. The models are cheap while hidden and keep copy/export current.
     m_points = minuteSeries(s->view, m_threeHours ? kChartWindowMinutes : kCountWindowMinutes);
+    // A standalone store starts empty with this process: its first view's time is when data began.
+    if (m_startMinute < 0 && s->ready && s->mode == Mode::Standalone)
+        m_startMinute = s->view.nowMs / 60'000;
+    if (m_startMinute >= 0)
+        markBeforeStart(m_points, m_startMinute);
     const View visible = currentView();
     if (visible == ActivityView || m_minuteChart->points().size() != m_points.size())
         m_minuteChart->setPoints(m_points, m_utc);
@@ -723,6 +728,8 @@ void MainWindow::updateSummary(const Snapshot &s)
         line += tr("  \u00B7  peak %1/min at %2%3  \u00B7  average %4/min")
                     .arg(count(span.peak), formatMinute(span.peakMinute, m_utc), zone)
                     .arg(QLocale().toString(span.average, 'f', 0));
+    if (span.beforeStartMinutes > 0)
+        line += tr("  \u00B7  no data for the %n minute(s) before txpulse started", nullptr, span.beforeStartMinutes);
     if (span.gapMinutes > 0)
         line += tr("  \u00B7  %n minute(s) without data (feed gap)", nullptr, span.gapMinutes);
     m_minuteSummary->setText(line);

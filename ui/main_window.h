@@ -113,6 +113,7 @@ private:
     Config m_config;
     SnapshotPtr m_shown;
     std::vector<MinutePoint> m_points; // the chart's series for the shown snapshot
+    std::int64_t m_startMinute = -1;   // standalone: the Unix minute the store began, earlier gaps are "before start"
     bool m_dirty = true;      // repaint on the next tick even if the snapshot is the same (options changed)
     bool m_threeHours = false;
     bool m_utc = false;

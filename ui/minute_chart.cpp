@@ -4,9 +4,12 @@
 #include "format.h"
 
 #include <QLocale>
+#include <QBarLegendMarker>
 #include <QBarSet>
+#include <QLegend>
 #include <QCategoryAxis>
 #include <QDateTime>
+#include <QGraphicsLayout>
 #include <QStackedBarSeries>
 #include <QTimeZone>
 #include <QToolTip>
@@ -37,7 +40,8 @@ MinuteChart::MinuteChart(QWidget *parent) : QChartView(parent)
     m_complete = new QBarSet(tr("Transactions per minute"));
     m_partial = new QBarSet(tr("Current minute (still counting)"));
     m_gap = new QBarSet(tr("Feed gap (no data)"));
-    m_series->append(QList<QBarSet *>{m_complete, m_partial, m_gap});
+    m_beforeStart = new QBarSet(tr("Before start (no data yet)"));
+    m_series->append(QList<QBarSet *>{m_complete, m_partial, m_gap, m_beforeStart});
     m_series->setBarWidth(0.8);
     m_chart->addSeries(m_series);
 
@@ -105,16 +109,23 @@ void MinuteChart::setPoints(std::vector<MinutePoint> points, bool utc)
         m_y->setTickCount(scale.tickCount);
     }
 
-    std::vector<qreal> complete(n), partial(n), gap(n);
+    std::vector<qreal> complete(n), partial(n), gap(n), beforeStart(n);
+    bool anyGap = false, anyBeforeStart = false;
     for (std::size_t i = 0; i < n; ++i) {
         const MinutePoint &p = m_points[i];
         complete[i] = !p.gap && !p.partial ? static_cast<qreal>(p.count) : 0;
         partial[i] = !p.gap && p.partial ? static_cast<qreal>(p.count) : 0;
-        gap[i] = p.gap ? top : 0;
+        gap[i] = p.gap && !p.beforeStart ? top : 0;
+        beforeStart[i] = p.gap && p.beforeStart ? top : 0;
+        anyGap |= p.gap && !p.beforeStart;
+        anyBeforeStart |= p.beforeStart;
     }
     setBarValues(m_complete, complete);
     setBarValues(m_partial, partial);
     setBarValues(m_gap, gap);
+    setBarValues(m_beforeStart, beforeStart);
+    showLegendEntry(m_gap, anyGap);
+    showLegendEntry(m_beforeStart, anyBeforeStart);
     m_x->setRange(-0.5, static_cast<qreal>(n) - 0.5);
 
     updateAxisLabels();
@@ -142,6 +153,26 @@ void MinuteChart::updateAxisLabels()
     }
 }
 
+void MinuteChart::showLegendEntry(QBarSet *set, bool visible)
+{
+    const QList<QLegendMarker *> markers = m_chart->legend()->markers(m_series);
+    for (QLegendMarker *marker : markers) {
+        auto *barMarker = qobject_cast<QBarLegendMarker *>(marker);
+        if (barMarker && barMarker->barset() == set && barMarker->isVisible() != visible) {
+            barMarker->setVisible(visible);
+            // Qt Charts 6.4 keeps the old legend layout otherwise: a hole, or markers drawn over each other.
+            m_chart->legend()->layout()->invalidate();
+        }
+    }
+}
+
+bool MinuteChart::legendShows(const QString &label) const
+{
+    const QList<QLegendMarker *> markers = m_chart->legend()->markers(m_series);
+    return std::any_of(markers.begin(), markers.end(),
+                       [&label](const QLegendMarker *m) { return m->isVisible() && m->label() == label; });
+}
+
 QString MinuteChart::tooltipFor(int index) const
 {
     if (index < 0 || index >= static_cast<int>(m_points.size()))
@@ -149,6 +180,8 @@ QString MinuteChart::tooltipFor(int index) const
     const MinutePoint &p = m_points[static_cast<std::size_t>(index)];
     const QString span = formatMinute(p.minute, m_utc) % QStringLiteral("\u2013") % formatMinute(p.minute + 1, m_utc)
         % (m_utc ? QStringLiteral(" UTC") : QString());
+    if (p.beforeStart)
+        return tr("%1\nNo data yet: before txpulse started").arg(span);
     if (p.gap)
         return tr("%1\nFeed gap: no data for this minute").arg(span);
     const QString count = QLocale().toString(static_cast<qlonglong>(p.count));
@@ -175,6 +208,8 @@ void MinuteChart::setTheme(const Theme &theme)
     m_partial->setPen(QPen(theme.accent, 1));
     m_gap->setBrush(QBrush(theme.gap, Qt::BDiagPattern));
     m_gap->setPen(Qt::NoPen);
+    m_beforeStart->setBrush(QBrush(theme.beforeStart, Qt::BDiagPattern));
+    m_beforeStart->setPen(Qt::NoPen);
     for (QAbstractAxis *axis : {static_cast<QAbstractAxis *>(m_x), static_cast<QAbstractAxis *>(m_y)}) {
         axis->setGridLineColor(theme.grid);
         axis->setLinePenColor(theme.grid);

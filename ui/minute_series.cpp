@@ -23,6 +23,15 @@ std::vector<MinutePoint> minuteSeries(const StoreView &view, int minutes)
     return points;
 }
 
+void markBeforeStart(std::vector<MinutePoint> &points, std::int64_t startMinute)
+{
+    bool leading = true; // only the run before the first data: a gap after data is the feed's
+    for (MinutePoint &p : points) {
+        leading = leading && p.gap;
+        p.beforeStart = leading && p.minute < startMinute;
+    }
+}
+
 MinuteSummary summarize(const std::vector<MinutePoint> &points)
 {
     MinuteSummary s;
@@ -31,7 +40,7 @@ MinuteSummary summarize(const std::vector<MinutePoint> &points)
     for (const MinutePoint &p : points) {
         s.total += p.count;
         if (p.gap) {
-            ++s.gapMinutes;
+            ++(p.beforeStart ? s.beforeStartMinutes : s.gapMinutes);
             continue;
         }
         if (p.partial)

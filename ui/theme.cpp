@@ -19,6 +19,7 @@ Theme Theme::forPalette(const QPalette &palette)
     t.accentPartial = t.accent;
     t.accentPartial.setAlpha(110);
     t.gap = t.dark ? QColor(0xf5, 0x9e, 0x0b, 150) : QColor(0xd9, 0x77, 0x06, 130);
+    t.beforeStart = t.dark ? QColor(255, 255, 255, 60) : QColor(0, 0, 0, 45);
     t.grid = t.dark ? QColor(255, 255, 255, 28) : QColor(0, 0, 0, 22);
     t.text = palette.color(QPalette::WindowText);
     t.mutedText = palette.color(QPalette::PlaceholderText);

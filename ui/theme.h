@@ -13,6 +13,7 @@ struct Theme {
     QColor accent;        // bars
     QColor accentPartial; // the current, still filling minute
     QColor gap;           // hatch of feed gaps
+    QColor beforeStart;   // hatch of the minutes before a standalone start: neutral, not a warning
     QColor grid;
     QColor text;
     QColor mutedText;

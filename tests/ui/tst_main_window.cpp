@@ -73,6 +73,30 @@ private Q_SLOTS:
         QLocale::setDefault(QLocale::c());
     }
 
+    // Minutes before a standalone start are grey "no data yet", with their own legend entry and tooltip; the
+    // amber feed-gap entry shows only when there is a feed gap.
+    void beforeStartIsNotAFeedGap()
+    {
+        MinuteChart chart;
+        std::vector<MinutePoint> points;
+        for (int i = 0; i < 60; ++i)
+            points.push_back(MinutePoint{29'000'000 + i, i < 50 ? 0 : 300, i < 50, i == 59});
+        const QString beforeStart = QStringLiteral("Before start (no data yet)");
+        const QString feedGap = QStringLiteral("Feed gap (no data)");
+
+        chart.setPoints(points, true);
+        QVERIFY(chart.legendShows(feedGap));
+        QVERIFY(!chart.legendShows(beforeStart));
+        QVERIFY(chart.tooltipFor(0).contains(QStringLiteral("Feed gap")));
+
+        markBeforeStart(points, 29'000'050);
+        chart.setPoints(points, true);
+        QVERIFY(!chart.legendShows(feedGap));
+        QVERIFY(chart.legendShows(beforeStart));
+        QVERIFY(chart.tooltipFor(0).contains(QStringLiteral("before txpulse started")));
+        QVERIFY(!chart.tooltipFor(55).contains(QStringLiteral("no data")));
+    }
+
     void showsPublishedData()
     {
         SnapshotHub hub;

@@ -105,6 +105,44 @@ private Q_SLOTS:
         QCOMPARE(std::count_if(points.begin(), points.end(), [](const MinutePoint &p) { return p.partial; }), 1);
     }
 
+    void markBeforeStart_data()
+    {
+        // One letter per minute, oldest first: g gap, d data, p the partial current minute.
+        QTest::addColumn<QString>("minutes");
+        QTest::addColumn<int>("startIndex"); // the minute the store began
+        QTest::addColumn<int>("beforeStart");
+        QTest::addColumn<int>("feedGaps");
+        QTest::newRow("fresh standalone start") << QStringLiteral("gggggddddp") << 5 << 5 << 0;
+        QTest::newRow("outage after the start") << QStringLiteral("gggggddggp") << 5 << 5 << 2;
+        QTest::newRow("feed down at the start") << QStringLiteral("gggggggddp") << 5 << 5 << 2;
+        QTest::newRow("gap among older data") << QStringLiteral("dddgggdddp") << 9 << 0 << 3;
+        QTest::newRow("no start known") << QStringLiteral("gggggddddp") << 0 << 0 << 5;
+    }
+
+    void markBeforeStart()
+    {
+        QFETCH(QString, minutes);
+        QFETCH(int, startIndex);
+        QFETCH(int, beforeStart);
+        QFETCH(int, feedGaps);
+        constexpr std::int64_t kFirst = 29'000'000;
+        std::vector<MinutePoint> points;
+        for (qsizetype i = 0; i < minutes.size(); ++i) {
+            MinutePoint p;
+            p.minute = kFirst + i;
+            p.gap = minutes.at(i) == u'g';
+            p.partial = minutes.at(i) == u'p';
+            p.count = p.gap ? 0 : 100 + i;
+            points.push_back(p);
+        }
+        ui::markBeforeStart(points, kFirst + startIndex);
+        for (const MinutePoint &p : points)
+            QVERIFY(!p.beforeStart || (p.gap && p.minute < kFirst + startIndex));
+        const MinuteSummary sum = summarize(points);
+        QCOMPARE(sum.beforeStartMinutes, beforeStart);
+        QCOMPARE(sum.gapMinutes, feedGaps);
+    }
+
     void minuteSeriesKeepsGapsAndSummary()
     {
         const auto snap = test::syntheticSnapshot();
