@@ -139,6 +139,19 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
             c.kafkaRetentionMs = v;
             return {};
         }
+        if (name == QLatin1String("spool_dir")) {
+            c.kafkaSpoolDir = value.trimmed();
+            return {};
+        }
+        if (name == QLatin1String("spool_max_bytes")) {
+            bool ok = false;
+            const qint64 v = value.trimmed().toLongLong(&ok);
+            if (!ok || v < 0)
+                return configError(where(key, file)
+                                   + QStringLiteral(": must be a number of bytes (0 disables the disk spool)"));
+            c.kafkaSpoolMaxBytes = v;
+            return {};
+        }
         // Anything else in [kafka] is a librdkafka property, passed through verbatim (SASL, SSL, ...).
         c.kafkaProperties.insert(name, value);
         return {};

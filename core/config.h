@@ -31,6 +31,11 @@ struct Config {
     int kafkaReplication = -1;          // -1: the broker's default
     qint64 kafkaRetentionMs = 4LL * 3600 * 1000; // 3-hour window plus one hour of margin
     QMap<QString, QString> kafkaProperties; // kafka.* pass-through (librdkafka names), may hold secrets
+    // On-disk spool of messages Kafka could not take (broker unreachable); one subdirectory per topic.
+    // Empty: the application's default (QStandardPaths::AppLocalDataLocation + "/spool"); a KafkaProducer
+    // given an empty dir, or a cap of 0, keeps undelivered messages in memory only.
+    QString kafkaSpoolDir;
+    qint64 kafkaSpoolMaxBytes = 1LL << 30;
 
     QString redisUrl;                   // empty: no Redis (standalone)
     QString redisPrefix = QStringLiteral("txpulse:");

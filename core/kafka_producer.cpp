@@ -1,5 +1,6 @@
 #include "kafka_producer.h"
 
+#include "disk_spool.h"
 #include "kafka_admin.h"
 #include "kafka_config.h"
 #include "kafka_handles.h"
@@ -11,6 +12,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <map>
 #include <string>
 #include <unordered_map>
 
@@ -25,6 +27,7 @@ struct OutMessage {
     QByteArray value;
     QByteArray receivedMs; // the header value, decimal ms
     std::int64_t timestampMs = 0;
+    std::uint64_t segment = 0; // the spool segment it was read from (0: none); deleted once all are settled
 };
 
 constexpr int kStatePollMs = 1000;
@@ -51,6 +54,12 @@ struct KafkaProducer::Impl {
     std::deque<std::unique_ptr<OutMessage>> pending;                   // waiting for room in librdkafka
     std::unordered_map<OutMessage *, std::unique_ptr<OutMessage>> live; // handed to librdkafka
     QByteArray topicName;
+
+    // Undelivered messages beyond memory (see keepUndelivered); null when not configured.
+    std::unique_ptr<DiskSpool> spool;
+    std::map<std::uint64_t, qint64> spoolOutstanding; // taken segment -> its messages not yet settled
+    bool brokerUp = false;   // the last delivery report or metadata probe reached the cluster
+    QString lastSpoolError;
 
     // Declared last: destroyed first, before the state its callbacks point at.
     kafka::TopicPtr topic;
@@ -168,6 +177,7 @@ struct KafkaProducer::Impl {
         // Permanent refusal of this one message (too large, ...): nothing else would succeed either.
         stats.produceErrors.fetch_add(1, std::memory_order_relaxed);
         countDropped(1, QString::fromUtf8(rd_kafka_error_string(error.get())));
+        settle(*msg);
         msg.reset();
         return true;
     }
@@ -183,15 +193,89 @@ struct KafkaProducer::Impl {
         }
     }
 
-    // Where an undelivered message goes. Today: back into the pending buffer (or counted as dropped when it
-    // is full). The reliability issue's on-disk spool plugs in here.
-    void keepUndelivered(std::unique_ptr<OutMessage> msg, const QString &why)
+    // Where a message goes that librdkafka did not take or could not deliver. A failed delivery report (it
+    // already waited message.timeout.ms in librdkafka) goes to the disk spool; an overflow of librdkafka's queue
+    // waits in the bounded pending buffer first, then on disk. Without a spool, or with the spool full, the
+    // pending buffer takes what fits; only the rest is dropped, counted and logged.
+    void keepUndelivered(std::unique_ptr<OutMessage> msg, const QString &why, bool failedDelivery = false)
     {
-        if (static_cast<qsizetype>(pending.size()) >= options.pendingMaxMessages) {
-            countDropped(1, why);
+        const bool memoryRoom = static_cast<qsizetype>(pending.size()) < options.pendingMaxMessages;
+        if (!failedDelivery && memoryRoom) {
+            pending.push_back(std::move(msg));
             return;
         }
-        pending.push_back(std::move(msg));
+        if (toSpool(*msg)) {
+            settle(*msg);
+            return;
+        }
+        if (memoryRoom) {
+            pending.push_back(std::move(msg));
+            return;
+        }
+        countDropped(1, why);
+        settle(*msg);
+    }
+
+    bool toSpool(const OutMessage &msg)
+    {
+        if (!spool)
+            return false;
+        auto r = spool->append(DiskSpool::Record{msg.key, msg.value, msg.receivedMs, msg.timestampMs});
+        if (!r) {
+            if (r.error().message != lastSpoolError)
+                qCWarning(lcKafka).noquote() << "spool:" << r.error().message;
+            lastSpoolError = r.error().message;
+            return false;
+        }
+        lastSpoolError.clear();
+        return true;
+    }
+
+    // The message is delivered, spooled again or dropped: its spool segment (if any) has one less to wait for.
+    void settle(const OutMessage &msg)
+    {
+        if (msg.segment == 0 || !spool)
+            return;
+        auto it = spoolOutstanding.find(msg.segment);
+        if (it == spoolOutstanding.end() || --it->second > 0)
+            return;
+        spool->release(msg.segment);
+        spoolOutstanding.erase(it);
+    }
+
+    // Once the cluster answers and memory has drained, the oldest spool segment goes back into the pending
+    // buffer. Its file stays until every message of it is settled.
+    void replaySpool()
+    {
+        if (!spool || !brokerUp || !pending.empty() || !client.handle
+            || rd_kafka_outq_len(client.handle.get()) > options.queueMaxMessages / 2)
+            return;
+        if (!spool->isOpen() || spool->waitingRecords() == 0)
+            return;
+        auto segment = spool->takeOldest();
+        if (!segment) {
+            qCWarning(lcKafka).noquote() << "spool:" << segment.error().message;
+            return;
+        }
+        if (segment->id == 0)
+            return;
+        if (segment->records.empty()) {
+            spool->release(segment->id);
+            return;
+        }
+        qCInfo(lcKafka) << "sending" << segment->records.size() << "spooled message(s) again;"
+                        << spool->waitingRecords() << "more wait on disk";
+        spoolOutstanding[segment->id] = qint64(segment->records.size());
+        for (DiskSpool::Record &r : segment->records) {
+            auto msg = std::make_unique<OutMessage>();
+            msg->key = std::move(r.key);
+            msg->value = std::move(r.value);
+            msg->receivedMs = std::move(r.receivedMs);
+            msg->timestampMs = r.timestampMs;
+            msg->segment = segment->id;
+            pending.push_back(std::move(msg));
+        }
+        drainPending();
     }
 
     void drainPending()
@@ -214,6 +298,8 @@ struct KafkaProducer::Impl {
         live.erase(it);
         if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             stats.produced.fetch_add(1, std::memory_order_relaxed);
+            brokerUp = true;
+            settle(*msg);
             if (stats.kafkaState.load(std::memory_order_relaxed) != static_cast<int>(ComponentState::Connected))
                 stats.setKafkaState(ComponentState::Connected);
             return;
@@ -225,10 +311,12 @@ struct KafkaProducer::Impl {
         }
         stats.produceErrors.fetch_add(1, std::memory_order_relaxed);
         if (kafka::isRetriable(rkm->err) || rkm->err == RD_KAFKA_RESP_ERR__FATAL) {
-            qCDebug(lcKafka).noquote() << "delivery failed, queued again:" << why;
-            keepUndelivered(std::move(msg), why);
+            qCDebug(lcKafka).noquote() << "delivery failed, kept for later:" << why;
+            brokerUp = false;
+            keepUndelivered(std::move(msg), why, true);
         } else {
             countDropped(1, QStringLiteral("delivery failed permanently: ") + why);
+            settle(*msg);
         }
     }
 
@@ -236,6 +324,7 @@ struct KafkaProducer::Impl {
     {
         const qint64 depth = (client.handle ? rd_kafka_outq_len(client.handle.get()) : 0) + qint64(pending.size());
         stats.produceQueue.store(depth, std::memory_order_relaxed);
+        stats.spooled.store(spool ? spool->waitingRecords() : 0, std::memory_order_relaxed);
     }
 
     void tick()
@@ -256,6 +345,12 @@ struct KafkaProducer::Impl {
             }
         }
         drainPending();
+        replaySpool();
+        if (spool)
+            if (auto f = spool->flush(); !f && f.error().message != lastSpoolError) {
+                qCWarning(lcKafka).noquote() << "spool:" << f.error().message;
+                lastSpoolError = f.error().message;
+            }
         updateQueueStat();
         if (sinceStateCheck.elapsed() >= kStatePollMs) {
             sinceStateCheck.restart();
@@ -267,13 +362,16 @@ struct KafkaProducer::Impl {
     // Without traffic no delivery report tells us the cluster came back: ask for metadata when not Connected.
     void probeBroker()
     {
-        if (stats.kafkaState.load(std::memory_order_relaxed) == static_cast<int>(ComponentState::Connected))
+        if (brokerUp
+            && stats.kafkaState.load(std::memory_order_relaxed) == static_cast<int>(ComponentState::Connected))
             return;
         const rd_kafka_metadata_t *raw = nullptr;
         if (rd_kafka_metadata(client.handle.get(), 0, topic.get(), &raw, 200) == RD_KAFKA_RESP_ERR_NO_ERROR) {
             kafka::MetadataPtr md(raw);
-            if (md->broker_cnt > 0)
+            if (md->broker_cnt > 0) {
                 stats.setKafkaState(ComponentState::Connected);
+                brokerUp = true;
+            }
         }
     }
 };
@@ -306,6 +404,17 @@ void KafkaProducer::start()
         return;
     d->started = true;
     d->stats.setKafkaState(ComponentState::Connecting);
+    if (!d->config.kafkaSpoolDir.isEmpty() && d->config.kafkaSpoolMaxBytes > 0) {
+        DiskSpool::Options so;
+        so.dir = d->config.kafkaSpoolDir + QLatin1Char('/') + d->config.kafkaTopic;
+        so.maxBytes = d->config.kafkaSpoolMaxBytes;
+        d->spool = std::make_unique<DiskSpool>(so);
+        // Messages an earlier run left on disk are sent once the cluster answers.
+        if (auto r = d->spool->open(false); !r) {
+            qCWarning(lcKafka).noquote() << "spool disabled:" << r.error().message;
+            d->spool.reset();
+        }
+    }
     if (auto r = d->createClient(); !r) {
         qCCritical(lcKafka).noquote() << "Kafka producer:" << r.error().message;
         d->stats.setKafkaState(ComponentState::Down);
@@ -366,14 +475,27 @@ int KafkaProducer::close(int timeoutMs)
             d->drainPending();
         }
         d->destroyClient(); // whatever librdkafka still held is now in `pending`
-        undelivered = int(d->pending.size());
-    } else {
-        undelivered = int(d->pending.size());
     }
+    // What is still undelivered goes to the spool for the next start; only what it cannot take is dropped.
+    int spooled = 0;
+    for (auto &msg : d->pending) {
+        if (d->toSpool(*msg)) {
+            ++spooled;
+        } else {
+            ++undelivered;
+        }
+        d->settle(*msg);
+    }
+    if (d->spool)
+        (void)d->spool->flush();
+    if (spooled > 0)
+        qCWarning(lcKafka) << "producer closed with" << spooled << "undelivered message(s) kept in the spool"
+                           << d->spool->directory() << "for the next start";
     if (undelivered > 0) {
-        qCWarning(lcKafka) << "producer closed with" << undelivered << "undelivered message(s) after" << timeoutMs << "ms";
+        qCWarning(lcKafka) << "producer closed with" << undelivered << "undelivered message(s) after" << timeoutMs
+                           << "ms that could not be kept";
         d->stats.dropped.fetch_add(undelivered, std::memory_order_relaxed);
-    } else {
+    } else if (spooled == 0) {
         qCInfo(lcKafka) << "producer closed, everything delivered";
     }
     d->pending.clear();

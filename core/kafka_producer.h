@@ -25,8 +25,11 @@ struct KafkaProducerOptions {
 // Idempotent producer (enable.idempotence=true), zstd compression, batching tuned for throughput.
 // Delivery reports are served every pollIntervalMs and counted into Stats::produced / produceErrors;
 // Stats::produceQueue is librdkafka's queue plus our pending buffer. When librdkafka's queue is full the rest
-// waits in a bounded pending buffer; a failed delivery is queued again; only when the pending buffer is full
-// too is a message counted in Stats::dropped (and logged). Nothing is dropped silently.
+// waits in a bounded pending buffer, then in the on-disk spool (DiskSpool, config.kafkaSpoolDir/<topic>, capped
+// at config.kafkaSpoolMaxBytes; Stats::spooled). A failed delivery report (e.g. message.timeout.ms exceeded
+// while the broker is down) sends the message to the spool; spooled messages are sent again, oldest first,
+// once the cluster answers, and close() spools what is still undelivered for the next start. Only what neither
+// memory nor the spool can keep is counted in Stats::dropped (and logged). Nothing is dropped silently.
 //
 // Thread affinity: its own QThread. The composition root creates it without a parent, moveToThread()s it,
 // connects QThread::started to start() and IngestWorker::batchReady to produce() (queued). Stats is borrowed
@@ -48,8 +51,8 @@ public Q_SLOTS:
     // Creates the librdkafka handle, ensures the topic exists, starts the delivery-report timer.
     void start();
     void produce(txpulse::TxBatchPtr batch);
-    // Flushes for up to timeoutMs; returns how many messages could not be delivered (logged and counted in
-    // Stats::dropped). Idempotent: a second call returns 0.
+    // Flushes for up to timeoutMs and spools what is left; returns how many messages could be neither delivered
+    // nor spooled (logged and counted in Stats::dropped). Idempotent: a second call returns 0.
     int close(int timeoutMs = 10000);
 
 Q_SIGNALS:
