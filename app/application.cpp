@@ -13,6 +13,7 @@
 
 #include <QApplication>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -150,7 +151,11 @@ Expected<void> Application::start()
     }
 
     if (produces) {
-        m_producer = new KafkaProducer(m_config, m_stats);
+        Config producerConfig = m_config;
+        if (producerConfig.kafkaSpoolDir.isEmpty()) // created only when something has to be spooled
+            producerConfig.kafkaSpoolDir =
+                QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/spool");
+        m_producer = new KafkaProducer(producerConfig, m_stats);
         connect(&m_producerThread, &QThread::started, m_producer, &KafkaProducer::start);
         connect(m_ingest, &IngestWorker::batchReady, m_producer, &KafkaProducer::produce);
         connect(m_producer, &KafkaProducer::fatalError, this, [](const QString &message) {
@@ -169,6 +174,7 @@ Expected<void> Application::start()
         }
         connect(m_consumer, &KafkaConsumer::batchReady, m_aggregator, &Aggregator::apply);
         connect(m_aggregator, &Aggregator::batchApplied, m_consumer, &KafkaConsumer::batchApplied);
+        connect(m_aggregator, &Aggregator::storeDataLost, m_consumer, &KafkaConsumer::rewindToWindow);
         connect(m_consumer, &KafkaConsumer::fatalError, this, [](const QString &message) {
             qCCritical(lcKafka).noquote() << "consumer:" << message;
         });

@@ -178,6 +178,13 @@ void Aggregator::refreshSnapshot()
     QString error;
     if (m_store || (!m_retryTimer.isActive() && ensureStore())) {
         if (!m_options.readOnly) {
+            if (auto lost = m_store->checkDataLost(); !lost) {
+                failed(lost.error(), "checking the store's epoch");
+                error = m_lastError;
+            } else if (*lost) {
+                qCInfo(lcStore) << "the store holds none of the window: rebuilding it from the log";
+                Q_EMIT storeDataLost();
+            }
             auto e = m_store->expire();
             if (!e) {
                 failed(e.error(), "expiring the window");

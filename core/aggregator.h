@@ -25,7 +25,8 @@ class TransactionParser;
 // 5 s) and later batches queue behind it: nothing is ever dropped; the consumer bounds batches in flight.
 // Every snapshotIntervalMs a timer calls expire() (unless read-only, the view role) and read(), and
 // publishes an immutable Snapshot to the hub, also while the store is down (with the last good view, the
-// error and the live counters).
+// error and the live counters). On the same cadence (unless read-only) it asks the store whether its data was
+// lost and emits storeDataLost() when so.
 //
 // Thread affinity: a worker QObject. Create it without parent, moveToThread(), connect QThread::started
 // to start() and finished() to QThread::quit; stop() (queued) stops the timers and destroys the store on
@@ -60,6 +61,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void batchApplied(txpulse::TxBatchPtr batch);
+    // The store's data is gone (Redis restarted empty or flushed) or was never there: the aggregates must be
+    // rebuilt from the log (the composition root connects it to KafkaConsumer::rewindToWindow).
+    void storeDataLost();
     void snapshotPublished();
     void finished();
 

@@ -17,6 +17,7 @@
 #include <deque>
 #include <map>
 #include <set>
+#include <vector>
 
 namespace txpulse {
 
@@ -60,6 +61,7 @@ struct KafkaConsumer::Impl {
     bool pollQueued = false;
     bool paused = false;
     bool everAssigned = false;
+    bool rewindPending = false;  // the store lost its data: the next assignment (or poll) reads the window again
 
     QElapsedTimer sinceLag;
     QElapsedTimer sinceSkipLog;
@@ -147,36 +149,23 @@ struct KafkaConsumer::Impl {
             for (int i = 0; i < start->cnt; ++i)
                 start->elems[i].offset = RD_KAFKA_OFFSET_INVALID;
         } else {
-            const std::int64_t since = clock.nowMs() - options.startBackMs;
             kafka::TopicPartitionListPtr lookup(rd_kafka_topic_partition_list_new(start->cnt));
             for (int i = 0; i < start->cnt; ++i) {
-                if (start->elems[i].offset != RD_KAFKA_OFFSET_INVALID)
-                    continue;
-                if (options.startBackMs < 0)
-                    start->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
-                else
-                    rd_kafka_topic_partition_list_add(lookup.get(), start->elems[i].topic, start->elems[i].partition)
-                        ->offset = since;
+                // After the store lost its data every partition starts at the window again, committed or not.
+                if (rewindPending || start->elems[i].offset == RD_KAFKA_OFFSET_INVALID)
+                    rd_kafka_topic_partition_list_add(lookup.get(), start->elems[i].topic, start->elems[i].partition);
             }
-            if (lookup->cnt > 0) {
-                const auto err2 = rd_kafka_offsets_for_times(rk, lookup.get(), options.commitTimeoutMs);
-                for (int i = 0; i < lookup->cnt; ++i) {
-                    const auto &r = lookup->elems[i];
-                    auto *target = rd_kafka_topic_partition_list_find(start.get(), r.topic, r.partition);
-                    if (err2 || r.err) {
-                        qCWarning(lcKafka).noquote()
-                            << "offsets-for-times failed for partition" << r.partition << ":"
-                            << rd_kafka_err2str(err2 ? err2 : r.err) << "; starting at the earliest offset";
-                        target->offset = RD_KAFKA_OFFSET_BEGINNING;
-                    } else {
-                        // -1: every message is older than the window; start at the end.
-                        target->offset = r.offset >= 0 ? r.offset : RD_KAFKA_OFFSET_END;
-                    }
-                    qCInfo(lcKafka).noquote() << "partition" << r.partition << "has no committed offset; starting at"
-                                              << describeOffset(target->offset) << "(now -" << options.startBackMs / 1000
-                                              << "s)";
-                }
+            resolveWindowStart(lookup.get());
+            for (int i = 0; i < lookup->cnt; ++i) {
+                const auto &r = lookup->elems[i];
+                rd_kafka_topic_partition_list_find(start.get(), r.topic, r.partition)->offset = r.offset;
+                qCInfo(lcKafka).noquote() << "partition" << r.partition
+                                          << (rewindPending ? "starts at the window (the store holds none of it);"
+                                                            : "has no committed offset;")
+                                          << "starting at" << describeOffset(r.offset) << "(now -"
+                                          << options.startBackMs / 1000 << "s)";
             }
+            rewindPending = false;
         }
         for (int i = 0; i < start->cnt; ++i) {
             assigned.insert(start->elems[i].partition);
@@ -194,6 +183,84 @@ struct KafkaConsumer::Impl {
         everAssigned = true;
         stats.setKafkaState(ComponentState::Connected);
         Q_EMIT q->partitionsAssigned(start->cnt);
+    }
+
+    // Sets every element of `list` to where the window starts: the first offset at or after now - startBackMs
+    // (offsets-for-times). When no message is that recent (an empty or idle partition), it is the high watermark
+    // read *before* that lookup: a concrete offset that nothing produced since can be below. (The logical END
+    // would be resolved only when fetching starts, and a watermark read after the lookup could be past messages
+    // produced in between: both skip transactions.)
+    void resolveWindowStart(rd_kafka_topic_partition_list_t *list)
+    {
+        if (list->cnt == 0)
+            return;
+        rd_kafka_t *rk = client.handle.get();
+        if (options.startBackMs < 0) {
+            for (int i = 0; i < list->cnt; ++i)
+                list->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+            return;
+        }
+        std::vector<std::int64_t> endBefore(std::size_t(list->cnt), -1);
+        for (int i = 0; i < list->cnt; ++i) {
+            std::int64_t low = -1;
+            if (const auto err = rd_kafka_query_watermark_offsets(rk, list->elems[i].topic, list->elems[i].partition,
+                                                                  &low, &endBefore[std::size_t(i)],
+                                                                  options.commitTimeoutMs);
+                err)
+                endBefore[std::size_t(i)] = -1;
+        }
+        const std::int64_t since = clock.nowMs() - options.startBackMs;
+        for (int i = 0; i < list->cnt; ++i)
+            list->elems[i].offset = since;
+        const auto err = rd_kafka_offsets_for_times(rk, list, options.commitTimeoutMs);
+        for (int i = 0; i < list->cnt; ++i) {
+            auto &e = list->elems[i];
+            if (!err && !e.err && e.offset >= 0)
+                continue;
+            const std::int64_t end = endBefore[std::size_t(i)];
+            if (!err && !e.err && end >= 0) {
+                e.offset = end; // every message so far is older than the window
+                continue;
+            }
+            const auto code = err ? err : e.err;
+            qCWarning(lcKafka).noquote() << "cannot find where the window starts in partition" << e.partition << ":"
+                                         << (code ? rd_kafka_err2str(code) : "its end offset is unknown")
+                                         << "; starting at the earliest offset";
+            e.offset = RD_KAFKA_OFFSET_BEGINNING;
+        }
+    }
+
+    // The store lost its data: read the window again on every assigned partition (re-applying is idempotent).
+    void rewind()
+    {
+        if (!client.handle || assigned.empty()) {
+            rewindPending = true; // the next assignment starts at the window
+            return;
+        }
+        kafka::TopicPartitionListPtr list(rd_kafka_topic_partition_list_new(int(assigned.size())));
+        for (const std::int32_t p : assigned)
+            rd_kafka_topic_partition_list_add(list.get(), topicName.constData(), p);
+        resolveWindowStart(list.get());
+        if (kafka::ErrorObjectPtr e(rd_kafka_seek_partitions(client.handle.get(), list.get(), options.commitTimeoutMs)); e) {
+            qCWarning(lcKafka).noquote() << "seek failed:" << rd_kafka_error_string(e.get()) << "; retrying on the next poll";
+            rewindPending = true;
+            return;
+        }
+        // Batches already handed out must not commit past the new position; what was applied before counts as
+        // nothing now.
+        for (auto &f : inFlight)
+            f.offsets.clear();
+        for (int i = 0; i < list->cnt; ++i) {
+            const auto &e = list->elems[i];
+            if (e.err)
+                qCWarning(lcKafka).noquote() << "seek of partition" << e.partition << "failed:" << rd_kafka_err2str(e.err);
+            startOffsets[e.partition] = e.offset;
+            if (e.offset >= 0)
+                appliedOffsets[e.partition] = e.offset;
+            qCInfo(lcKafka).noquote() << "partition" << e.partition << "is read again from" << describeOffset(e.offset)
+                                      << "(the store lost its data)";
+        }
+        rewindPending = false;
     }
 
     static QString describeOffset(std::int64_t offset)
@@ -299,6 +366,8 @@ struct KafkaConsumer::Impl {
             return; // a rebalance wait re-schedules when it ends
         rd_kafka_t *rk = client.handle.get();
         client.serveLogs();
+        if (rewindPending && !assigned.empty())
+            rewind();
         updateBackpressure();
 
         auto batch = std::make_shared<TxBatch>();
@@ -516,6 +585,17 @@ void KafkaConsumer::batchApplied(TxBatchPtr batch)
     for (const auto &[p, o] : toCommit)
         d->appliedOffsets[p] = o;
     d->commit(toCommit, true);
+}
+
+void KafkaConsumer::rewindToWindow()
+{
+    if (d->closed)
+        return;
+    if (d->inRebalance) {
+        d->rewindPending = true; // done by the next assignment or poll
+        return;
+    }
+    d->rewind();
 }
 
 void KafkaConsumer::close()

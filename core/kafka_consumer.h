@@ -56,6 +56,10 @@ public Q_SLOTS:
     void start();
     // The batch (as emitted by batchReady) has been applied to the store: commit its offsets.
     void batchApplied(txpulse::TxBatchPtr batch);
+    // The store lost its data (Redis restarted empty or was flushed): every assigned partition is read again
+    // from now - startBackMs (a partition assigned later starts there too, once), so the aggregates are rebuilt
+    // from the log; the store's dedupe makes re-applying what it still holds harmless.
+    void rewindToWindow();
     // Commits what is applied, leaves the group (rd_kafka_consumer_close) and stops polling. Idempotent.
     void close();
 

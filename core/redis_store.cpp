@@ -4,6 +4,7 @@
 #include "store_common.h"
 
 #include <QCryptographicHash>
+#include <QRandomGenerator>
 
 #include <algorithm>
 
@@ -257,13 +258,26 @@ redis.call('EXPIRE', gk, ARGV[4])
 return 1
 )lua";
 
+// The token of the data under the prefix: kept while it exists, created when it is missing (Redis restarted
+// empty, flushed, or everything expired). ARGV: prefix, candidate token, keyTtlSeconds. Returns the token.
+constexpr char kEpochScript[] = R"lua(
+local k = ARGV[1] .. 'epoch'
+local v = redis.call('GET', k)
+if not v then
+  v = ARGV[2]
+  redis.call('SET', k, v)
+end
+redis.call('EXPIRE', k, ARGV[3])
+return v
+)lua";
+
 struct Script {
     const char *body;
     QByteArray sha;
 };
 
-Script g_scripts[] = {{kApplyScript, {}}, {kExpireScript, {}}, {kGapScript, {}}};
-enum ScriptId { ApplyScript = 0, ExpireScript = 1, GapScript = 2 };
+Script g_scripts[] = {{kApplyScript, {}}, {kExpireScript, {}}, {kGapScript, {}}, {kEpochScript, {}}};
+enum ScriptId { ApplyScript = 0, ExpireScript = 1, GapScript = 2, EpochScript = 3 };
 
 const QByteArray &scriptSha(int id)
 {
@@ -412,6 +426,24 @@ Expected<void> RedisStore::expire()
                            << kKeyMarginSeconds << "s); rebuilt the address ranking from the window";
     }
     return {};
+}
+
+Expected<bool> RedisStore::checkDataLost()
+{
+    const QByteArray candidate = QByteArray::number(QRandomGenerator::system()->generate64(), 16);
+    RedisCommand cmd{"EVALSHA"};
+    cmd.arg(scriptSha(EpochScript)).arg("0").arg(m_prefix).arg(candidate).argInt(keyTtlSeconds(m_options));
+    auto reply = evalScript(EpochScript, cmd);
+    if (!reply)
+        return reply.error();
+    if (reply->type != RedisReply::Type::String)
+        return unexpectedReply("the epoch script");
+    const bool lost = m_epoch.isEmpty() ? reply->str == candidate : reply->str != m_epoch;
+    if (lost && !m_epoch.isEmpty())
+        qCWarning(lcRedis) << "the aggregates under" << m_prefix << "in" << describe()
+                           << "are gone (Redis restarted empty or was flushed)";
+    m_epoch = reply->str;
+    return lost;
 }
 
 Expected<StoreView> RedisStore::read(const ReadRequest &request)

@@ -18,6 +18,7 @@ namespace txpulse {
 //   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
 //   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
 //   latest            LIST of raw messages   gaps     ZSET "from:to" by from
+//   epoch             random token, replaced when Redis lost the data (checkDataLost())
 //
 // Not thread-safe: created, used and destroyed on one worker thread (hiredis is synchronous and blocks for
 // up to the command timeout). `clock` must outlive the store. The destructor closes the connection.
@@ -37,6 +38,9 @@ public:
     Expected<StoreView> read(const ReadRequest &request) override;
     Expected<void> expire() override;
     QString describe() const override;
+    // One GET-or-SET of the `epoch` key (a random token per life of the data under the prefix, TTL refreshed):
+    // lost when it is missing or differs from the token this store saw last.
+    Expected<bool> checkDataLost() override;
 
     // The underlying connection (tests, diagnostics such as INFO memory). Same thread only.
     RedisConnection &connection() { return m_connection; }
@@ -52,6 +56,7 @@ private:
     StoreOptions m_options;
     QByteArray m_prefix;
     std::int64_t m_rebuilds = 0;
+    QByteArray m_epoch; // the epoch token seen last; empty before the first checkDataLost()
     RedisConnection m_connection; // last: closed first
 };
 

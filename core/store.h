@@ -88,6 +88,11 @@ public:
     // expired; the aggregator calls it on its timer, driven by the app clock (never by keyspace events).
     virtual Expected<void> expire() = 0;
     virtual QString describe() const = 0; // "memory" or "redis://host:port/db" (no password)
+    // True when the data this store held is gone since the last call (RedisStore: Redis restarted empty or was
+    // flushed, seen by a per-prefix epoch key), and on the first call when nothing is stored under the prefix
+    // yet. The aggregates must then be rebuilt from the log (the aggregator asks the consumer to read the
+    // window again). A store that cannot lose its data while the process runs (MemoryStore) answers false.
+    virtual Expected<bool> checkDataLost() { return false; }
 };
 
 } // namespace txpulse
