@@ -24,6 +24,11 @@ namespace txpulse {
 namespace {
 
 constexpr int kPausedPollMs = 10;
+// Backpressure first only stops taking messages (librdkafka's prefetch queue stays bounded by
+// queued.max.messages.kbytes); partitions are paused only when the store stays behind this long. Pausing purges
+// the prefetched messages and, with librdkafka 2.0, fetching restarts only 0.6-1 s after the resume: pausing
+// on every short stall capped the pipeline at ~4 batches per second (bench/results, issue 9).
+constexpr int kPauseAfterMs = 5000;
 constexpr int kLogEveryMs = 10000;
 
 // A batch handed to the aggregator and not yet applied. `batch` is only compared, never dereferenced.
@@ -60,6 +65,8 @@ struct KafkaConsumer::Impl {
     bool closeRequested = false; // close() arrived while a rebalance callback waited
     bool pollQueued = false;
     bool paused = false;
+    bool holding = false;        // too many batches in flight: no messages are taken until one is applied
+    QElapsedTimer fullSince;
     bool everAssigned = false;
     bool rewindPending = false;  // the store lost its data: the next assignment (or poll) reads the window again
 
@@ -337,7 +344,7 @@ struct KafkaConsumer::Impl {
         if (pollQueued || closed)
             return;
         pollQueued = true;
-        if (paused)
+        if (paused || holding)
             QTimer::singleShot(kPausedPollMs, q, [this] { pollOnce(); });
         else
             QMetaObject::invokeMethod(q, [this] { pollOnce(); }, Qt::QueuedConnection);
@@ -346,17 +353,24 @@ struct KafkaConsumer::Impl {
     void updateBackpressure()
     {
         const bool full = static_cast<int>(inFlight.size()) >= options.maxInFlightBatches;
-        if (full == paused)
-            return;
-        rd_kafka_topic_partition_list_t *raw = nullptr;
-        if (rd_kafka_assignment(client.handle.get(), &raw) != RD_KAFKA_RESP_ERR_NO_ERROR)
-            return;
-        kafka::TopicPartitionListPtr list(raw);
-        if (full)
-            rd_kafka_pause_partitions(client.handle.get(), list.get());
-        else
-            rd_kafka_resume_partitions(client.handle.get(), list.get());
-        paused = full;
+        if (!full)
+            fullSince.invalidate();
+        else if (!fullSince.isValid())
+            fullSince.start();
+        const bool pause = full && fullSince.elapsed() >= kPauseAfterMs;
+        if (pause != paused) {
+            rd_kafka_topic_partition_list_t *raw = nullptr;
+            if (rd_kafka_assignment(client.handle.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+                kafka::TopicPartitionListPtr list(raw);
+                if (pause)
+                    rd_kafka_pause_partitions(client.handle.get(), list.get());
+                else
+                    rd_kafka_resume_partitions(client.handle.get(), list.get());
+                paused = pause;
+            }
+        }
+        // Full but not (yet) paused: pollOnce() takes no messages; the fetched ones stay queued in librdkafka.
+        holding = full && !paused;
     }
 
     void pollOnce()
@@ -375,7 +389,7 @@ struct KafkaConsumer::Impl {
         int messages = 0;
         rebalanced = false;
         const int timeout = paused ? 0 : options.pollTimeoutMs;
-        while (messages < options.maxBatchMessages) {
+        while (!holding && messages < options.maxBatchMessages) {
             kafka::MessagePtr m(rd_kafka_consumer_poll(rk, messages == 0 ? timeout : 0));
             if (!m)
                 break;
