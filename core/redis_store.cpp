@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "store_common.h"
 
+#include <string>
 #include <QCryptographicHash>
 #include <QRandomGenerator>
 
@@ -14,20 +15,8 @@ using namespace storedetail;
 
 namespace {
 
-// Ranking scores are Redis doubles: exact for integers up to 2^53 satoshis (9.007e15), above the 2.1e15
-// of the whole supply, so sums and subtractions never round. Totals are negated so that ZRANGE (ascending
-// score, ties by member ascending) yields "descending by satoshis, ties by address ascending" directly.
-//
-// One batch, atomically: late check against the expiry marker, dedupe against the `seen` ZSET (hash ->
-// minute; one ZMSCORE and one ZADD per batch instead of a SET NX per transaction: 3x the throughput; pruned
-// by expire() with its minute, so a hash is known for as long as it is not late), then per-minute and
-// per-address sums aggregated in Lua tables before they touch Redis (one INCRBY and one APPEND per minute,
-// ZMSCORE + ZADD per 1000 addresses). A minute bucket is a string of msgpack arrays [address, satoshis, ...],
-// one appended per batch: expire() needs its pairs once, and a string costs half the memory of a hash.
-// ARGV: prefix, nowMinute, windowMinutes, nowSeconds, marginSeconds, latestCount,
-//       then per transaction: dedupeKey, minute, eventMinute (only when clamped as future, else empty), raw,
-//       nOutputs, (address, satoshis) * nOutputs
-constexpr char kApplyScript[] = R"lua(
+// The ranking helper both scripts share (one copy, so the two can never drift apart).
+constexpr char kAddToRankingLua[] = R"lua(
 -- sums: address -> satoshis; sign -1 adds to the (negated) ranking, +1 subtracts. Two commands per 1000
 -- addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY each: the per-call cost dominates otherwise.
 local function addToRanking(rk, sums, sign)
@@ -61,7 +50,22 @@ local function readBucket(blob, sums)
   end
   return total
 end
-local P = ARGV[1]
+)lua";
+
+// Ranking scores are Redis doubles: exact for integers up to 2^53 satoshis (9.007e15), above the 2.1e15
+// of the whole supply, so sums and subtractions never round. Totals are negated so that ZRANGE (ascending
+// score, ties by member ascending) yields "descending by satoshis, ties by address ascending" directly.
+//
+// One batch, atomically: late check against the expiry marker, dedupe against the `seen` ZSET (hash ->
+// minute; one ZMSCORE and one ZADD per batch instead of a SET NX per transaction: 3x the throughput; pruned
+// by expire() with its minute, so a hash is known for as long as it is not late), then per-minute and
+// per-address sums aggregated in Lua tables before they touch Redis (one INCRBY and one APPEND per minute,
+// ZMSCORE + ZADD per 1000 addresses). A minute bucket is a string of msgpack arrays [address, satoshis, ...],
+// one appended per batch: expire() needs its pairs once, and a string costs half the memory of a hash.
+// ARGV: prefix, nowMinute, windowMinutes, nowSeconds, marginSeconds, latestCount,
+//       then per transaction: dedupeKey, minute, eventMinute (only when clamped as future, else empty), raw,
+//       nOutputs, (address, satoshis) * nOutputs
+const std::string kApplyScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local nowMin = tonumber(ARGV[2])
 local W = tonumber(ARGV[3])
 local nowSec = tonumber(ARGV[4])
@@ -164,48 +168,14 @@ else
   redis.call('EXPIRE', marker, keyTtl)
 end
 return {applied, dups, late, future}
-)lua";
+)lua");
 
 // Moves the ranking window to `target` (minutes <= target leave it): each minute bucket is subtracted once,
 // because the marker moves in the same atomic step, whichever process gets there first. When buckets have
 // expired by TTL before anyone could subtract them (every aggregator down for longer than the margin), the
 // ranking is rebuilt from the buckets still in the window.
 // ARGV: prefix, target, keyTtlSeconds, gapCutoffMs.  Returns {minutes subtracted, rebuilt 0|1}.
-constexpr char kExpireScript[] = R"lua(
--- sums: address -> satoshis; sign -1 adds to the (negated) ranking, +1 subtracts. Two commands per 1000
--- addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY each: the per-call cost dominates otherwise.
-local function addToRanking(rk, sums, sign)
-  local names = {}
-  for a, _ in pairs(sums) do names[#names + 1] = a end
-  for c = 1, #names, 1000 do
-    local chunk = {}
-    for j = c, math.min(c + 999, #names) do chunk[#chunk + 1] = names[j] end
-    local old = redis.call('ZMSCORE', rk, unpack(chunk))
-    local args = {}
-    for j, a in ipairs(chunk) do
-      args[#args + 1] = string.format('%d', (tonumber(old[j]) or 0) + sign * sums[a])
-      args[#args + 1] = a
-    end
-    redis.call('ZADD', rk, unpack(args))
-  end
-end
--- The (address, satoshis) pairs of one minute bucket, summed: a string of msgpack arrays, one per batch.
-local function readBucket(blob, sums)
-  local total, off = 0, 0
-  if not blob then return 0 end
-  while off >= 0 do
-    local nextOff, flat = cmsgpack.unpack_one(blob, off)
-    off = nextOff
-    if flat then
-      for j = 1, #flat, 2 do
-        sums[flat[j]] = (sums[flat[j]] or 0) + flat[j + 1]
-        total = total + flat[j + 1]
-      end
-    end
-  end
-  return total
-end
-local P = ARGV[1]
+const std::string kExpireScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local target = tonumber(ARGV[2])
 local keyTtl = ARGV[3]
 local gapCutoff = tonumber(ARGV[4])
@@ -246,7 +216,7 @@ end
 redis.call('SET', marker, string.format('%d', target))
 for _, k in ipairs({rk, tk, mk, gk, P .. 'seen', marker}) do redis.call('EXPIRE', k, keyTtl) end
 return {subtracted, rebuilt}
-)lua";
+)lua");
 
 // Replaces the record of a gap with the same start (an open gap being closed), atomically.
 // ARGV: prefix, fromMs, "from:to", keyTtlSeconds
@@ -276,7 +246,7 @@ struct Script {
     QByteArray sha;
 };
 
-Script g_scripts[] = {{kApplyScript, {}}, {kExpireScript, {}}, {kGapScript, {}}, {kEpochScript, {}}};
+Script g_scripts[] = {{kApplyScript.c_str(), {}}, {kExpireScript.c_str(), {}}, {kGapScript, {}}, {kEpochScript, {}}};
 enum ScriptId { ApplyScript = 0, ExpireScript = 1, GapScript = 2, EpochScript = 3 };
 
 const QByteArray &scriptSha(int id)
