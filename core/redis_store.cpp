@@ -8,6 +8,10 @@
 #include <QRandomGenerator>
 
 #include <algorithm>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace txpulse {
 
@@ -15,24 +19,31 @@ using namespace storedetail;
 
 namespace {
 
-// The ranking helper both scripts share (one copy, so the two can never drift apart).
+// The ranking helpers both scripts share (one copy, so the two can never drift apart).
 constexpr char kAddToRankingLua[] = R"lua(
--- sums: address -> satoshis; sign -1 adds to the (negated) ranking, +1 subtracts. Two commands per 1000
--- addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY each: the per-call cost dominates otherwise.
-local function addToRanking(rk, sums, sign)
-  local names = {}
-  for a, _ in pairs(sums) do names[#names + 1] = a end
-  for c = 1, #names, 1000 do
-    local chunk = {}
-    for j = c, math.min(c + 999, #names) do chunk[#chunk + 1] = names[j] end
-    local old = redis.call('ZMSCORE', rk, unpack(chunk))
+-- names[first..last] are addresses, deltas[j + dOff] the satoshis of names[j]; sign -1 adds to the (negated)
+-- ranking, +1 subtracts. Two commands per 1000 addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY
+-- each: the per-call cost dominates otherwise. Scores go to ZADD as Lua numbers: Redis formats them with
+-- full precision, exact for integers below 2^53.
+local function addToRanking(rk, names, first, last, deltas, dOff, sign)
+  for c = first, last, 1000 do
+    local e = math.min(c + 999, last)
+    local old = redis.call('ZMSCORE', rk, unpack(names, c, e))
     local args = {}
-    for j, a in ipairs(chunk) do
-      args[#args + 1] = string.format('%d', (tonumber(old[j]) or 0) + sign * sums[a])
-      args[#args + 1] = a
+    for j = c, e do
+      args[#args + 1] = (tonumber(old[j - c + 1]) or 0) + sign * tonumber(deltas[j + dOff])
+      args[#args + 1] = names[j]
     end
     redis.call('ZADD', rk, unpack(args))
   end
+end
+local function addSumsToRanking(rk, sums, sign)
+  local names, deltas = {}, {}
+  for a, v in pairs(sums) do
+    names[#names + 1] = a
+    deltas[#deltas + 1] = v
+  end
+  addToRanking(rk, names, 1, #names, deltas, 0, sign)
 end
 -- The (address, satoshis) pairs of one minute bucket, summed: a string of msgpack arrays, one per batch.
 local function readBucket(blob, sums)
@@ -56,22 +67,29 @@ end
 // of the whole supply, so sums and subtractions never round. Totals are negated so that ZRANGE (ascending
 // score, ties by member ascending) yields "descending by satoshis, ties by address ascending" directly.
 //
-// One batch, atomically: late check against the expiry marker, dedupe against the `seen` ZSET (hash ->
-// minute; one ZMSCORE and one ZADD per batch instead of a SET NX per transaction: 3x the throughput; pruned
-// by expire() with its minute, so a hash is known for as long as it is not late), then per-minute and
-// per-address sums aggregated in Lua tables before they touch Redis (one INCRBY and one APPEND per minute,
-// ZMSCORE + ZADD per 1000 addresses). A minute bucket is a string of msgpack arrays [address, satoshis, ...],
-// one appended per batch: expire() needs its pairs once, and a string costs half the memory of a hash.
-// ARGV: prefix, nowMinute, windowMinutes, nowSeconds, marginSeconds, latestCount,
-//       then per transaction: dedupeKey, minute, eventMinute (only when clamped as future, else empty), raw,
-//       nOutputs, (address, satoshis) * nOutputs
+// One batch, atomically, as an optimistic check-and-write: apply() has already classified the batch (late
+// against `floor`, duplicates within the batch and against what earlier attempts learned) and aggregated
+// what it believes is new: per-minute counts, per-minute address buckets (msgpack, ready to APPEND), per-
+// address sums and the newest latestMax raw messages. The script only verifies the two assumptions, so its
+// work is O(distinct keys) plus one ZMSCORE/ZADD of the new hashes, not Lua work per output:
+//   - the window floor max(expiry marker, nowMinute - W) is `floor`, else it writes nothing and returns
+//     {0, actual floor};
+//   - none of the new hashes is in `seen` (ZSET hash -> minute, pruned by expire() with its minute), else it
+//     writes nothing and returns {1, {0-based positions of the known ones}}.
+// apply() then reclassifies and sends again; when both hold it writes everything and returns {2}. A minute
+// bucket is a string of msgpack arrays [address, satoshis, ...], one appended per batch: expire() needs its
+// pairs once, and a string costs half the memory of a hash.
+// ARGV: prefix, nowMinute, windowMinutes, floor, keyTtlSeconds, latestMax, nKeys, nMinutes, nAddresses,
+//       nLatest, totalSatoshis, then keys[nKeys], (score, key)[nKeys], (minute, count, ttl, bucket)[nMinutes],
+//       addresses[nAddresses], satoshis[nAddresses], raw[nLatest] (oldest first)
 const std::string kApplyScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local nowMin = tonumber(ARGV[2])
 local W = tonumber(ARGV[3])
-local nowSec = tonumber(ARGV[4])
-local margin = tonumber(ARGV[5])
+local assumed = tonumber(ARGV[4])
+local keyTtl = ARGV[5]
 local latestMax = tonumber(ARGV[6])
-local keyTtl = W * 60 + margin
+local nKeys, nMin, nAddr, nLatest = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local total = ARGV[11]
 local marker = P .. 'expired'
 local E = tonumber(redis.call('GET', marker))
 if not E then
@@ -79,95 +97,55 @@ if not E then
   redis.call('SET', marker, string.format('%d', E))
 end
 local floor = math.max(E, nowMin - W)
-local applied, dups, late, future = 0, 0, 0, 0
-local counts, buckets, rank, latest = {}, {}, {}, {}
-local total = 0
--- Pass 1: positions of the transactions that are not late, and their dedupe keys.
-local cand, ckeys = {}, {}
-local i, n = 7, #ARGV
-while i <= n do
-  local minute, nout = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 4])
-  if minute <= floor then
-    late = late + 1
-  else
-    cand[#cand + 1] = i
-    ckeys[#ckeys + 1] = ARGV[i]
-  end
-  i = i + 5 + 2 * nout
-end
--- Pass 2: which are known (one ZMSCORE per 1000), then aggregate the new ones in arrival order.
+if floor ~= assumed then return {0, floor} end
+local k0 = 12
+local kEnd = k0 + nKeys - 1
 local dk = P .. 'seen'
-local known, fresh = {}, {}
-for c = 1, #ckeys, 1000 do
-  local last = math.min(c + 999, #ckeys)
-  local scores = redis.call('ZMSCORE', dk, unpack(ckeys, c, last))
+local known = {}
+for c = k0, kEnd, 1000 do
+  local last = math.min(c + 999, kEnd)
+  local scores = redis.call('ZMSCORE', dk, unpack(ARGV, c, last))
   for j = c, last do
-    if scores[j - c + 1] then known[ckeys[j]] = true end
+    if scores[j - c + 1] then known[#known + 1] = j - k0 end
   end
 end
-for _, at in ipairs(cand) do
-  local key, minute, fut, raw, nout = ARGV[at], tonumber(ARGV[at + 1]), ARGV[at + 2], ARGV[at + 3], tonumber(ARGV[at + 4])
-  if known[key] then
-    dups = dups + 1
-  else
-    known[key] = true
-    -- A future event is aggregated in the current minute but remembered until its own minute leaves, so a
-    -- redelivery after its time has come is still a duplicate.
-    fresh[#fresh + 1] = fut ~= '' and fut or string.format('%d', minute)
-    fresh[#fresh + 1] = key
-    applied = applied + 1
-    if fut ~= '' then future = future + 1 end
-    counts[minute] = (counts[minute] or 0) + 1
-    local b = buckets[minute]
-    if not b then b = {}; buckets[minute] = b end
-    local o = at + 5
-    for j = o, o + 2 * nout - 1, 2 do
-      local a, v = ARGV[j], tonumber(ARGV[j + 1])
-      b[a] = (b[a] or 0) + v
-      rank[a] = (rank[a] or 0) + v
-      total = total + v
-    end
-    latest[#latest + 1] = raw
-  end
-end
-for c = 1, #fresh, 2000 do
-  redis.call('ZADD', dk, unpack(fresh, c, math.min(c + 1999, #fresh)))
+if #known > 0 then return {1, known} end
+local z0 = kEnd + 1
+local zEnd = z0 + 2 * nKeys - 1
+for c = z0, zEnd, 2000 do
+  redis.call('ZADD', dk, unpack(ARGV, c, math.min(c + 1999, zEnd)))
 end
 local mk = P .. 'minutes'
-for m, c in pairs(counts) do
-  local ttl = string.format('%d', (m + W) * 60 + margin - nowSec)
-  local ms = string.format('%d', m)
+local m0 = zEnd + 1
+for i = m0, m0 + 4 * nMin - 1, 4 do
+  local ms, ttl, blob = ARGV[i], ARGV[i + 2], ARGV[i + 3]
   local ck = P .. 'c:' .. ms
-  redis.call('INCRBY', ck, c)
+  redis.call('INCRBY', ck, ARGV[i + 1])
   redis.call('EXPIRE', ck, ttl)
   redis.call('ZADD', mk, ms, ms)
-  local flat = {}
-  for a, v in pairs(buckets[m]) do
-    flat[#flat + 1] = a
-    flat[#flat + 1] = v
-  end
-  if #flat > 0 then
+  if blob ~= '' then
     local bk = P .. 'b:' .. ms
-    redis.call('APPEND', bk, cmsgpack.pack(flat))
+    redis.call('APPEND', bk, blob)
     redis.call('EXPIRE', bk, ttl)
   end
 end
 local rk = P .. 'rank'
-addToRanking(rk, rank, -1)
-if total ~= 0 then redis.call('INCRBY', P .. 'rank:total', string.format('%d', total)) end
-if #latest > 0 then
+local a0 = m0 + 4 * nMin
+addToRanking(rk, ARGV, a0, a0 + nAddr - 1, ARGV, nAddr, -1)
+if total ~= '0' then redis.call('INCRBY', P .. 'rank:total', total) end
+if nLatest > 0 then
   local lk = P .. 'latest'
-  local from = math.max(1, #latest - latestMax + 1)
-  redis.call('LPUSH', lk, unpack(latest, from, #latest))
+  local l0 = a0 + 2 * nAddr
+  redis.call('LPUSH', lk, unpack(ARGV, l0, l0 + nLatest - 1))
   redis.call('LTRIM', lk, 0, latestMax - 1)
   redis.call('EXPIRE', lk, keyTtl)
 end
-if applied > 0 then
+if nKeys > 0 then
   for _, k in ipairs({rk, P .. 'rank:total', mk, dk, marker}) do redis.call('EXPIRE', k, keyTtl) end
 else
   redis.call('EXPIRE', marker, keyTtl)
 end
-return {applied, dups, late, future}
+return {2}
 )lua");
 
 // Moves the ranking window to `target` (minutes <= target leave it): each minute bucket is subtracted once,
@@ -193,7 +171,7 @@ if E ~= nil then
     redis.call('DEL', bk, ck)
     subtracted = subtracted + 1
   end
-  addToRanking(rk, sums, 1)
+  addSumsToRanking(rk, sums, 1)
   redis.call('ZREMRANGEBYSCORE', mk, '-inf', target)
   redis.call('ZREMRANGEBYSCORE', P .. 'seen', '-inf', target)
   redis.call('ZREMRANGEBYSCORE', rk, 0, '+inf')
@@ -204,7 +182,7 @@ if E ~= nil then
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', mk, '(' .. target, '+inf')) do
       tot = tot + readBucket(redis.call('GET', P .. 'b:' .. m), all)
     end
-    addToRanking(rk, all, -1)
+    addSumsToRanking(rk, all, -1)
     redis.call('SET', tk, string.format('%d', tot))
     rebuilt = 1
   end
@@ -272,6 +250,120 @@ std::int64_t keyTtlSeconds(const StoreOptions &o)
     return std::int64_t(o.windowMinutes) * 60 + kKeyMarginSeconds;
 }
 
+// One transaction of a batch as the apply script sees it.
+struct ApplyItem {
+    std::int64_t minute = 0; // aggregated in
+    std::int64_t score = 0;  // kept in `seen` until this minute leaves: its own (later than `minute` if future)
+    bool future = false;
+    std::string key;         // dedupeKey(hash)
+};
+
+// The msgpack that Redis' cmsgpack.unpack_one reads back in the expire script (big-endian, smallest form).
+void msgpackHeader(std::string &out, std::uint64_t n, unsigned char fix, std::uint64_t fixMax, unsigned char c8,
+                   unsigned char c16, unsigned char c32)
+{
+    auto be = [&out](std::uint64_t v, int bytes) {
+        for (int b = bytes - 1; b >= 0; --b)
+            out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+    };
+    if (n <= fixMax) {
+        out.push_back(static_cast<char>(fix | n));
+    } else if (c8 != 0 && n <= 0xff) {
+        out.push_back(static_cast<char>(c8));
+        be(n, 1);
+    } else if (n <= 0xffff) {
+        out.push_back(static_cast<char>(c16));
+        be(n, 2);
+    } else {
+        out.push_back(static_cast<char>(c32));
+        be(n, 4);
+    }
+}
+
+void msgpackArray(std::string &out, std::size_t n)
+{
+    msgpackHeader(out, n, 0x90, 15, 0, 0xdc, 0xdd);
+}
+
+void msgpackString(std::string &out, std::string_view s)
+{
+    msgpackHeader(out, s.size(), 0xa0, 31, 0xd9, 0xda, 0xdb);
+    out.append(s);
+}
+
+void msgpackUnsigned(std::string &out, std::uint64_t v)
+{
+    if (v > 0xffffffffu) {
+        out.push_back(static_cast<char>(0xcf));
+        for (int b = 7; b >= 0; --b)
+            out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
+    } else {
+        msgpackHeader(out, v, 0x00, 0x7f, 0xcc, 0xcd, 0xce);
+    }
+}
+
+// The apply script's command for the transactions at `fresh` (indices into batch and items, arrival order).
+RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options, const std::vector<Transaction> &batch,
+                          const std::vector<ApplyItem> &items, const std::vector<std::size_t> &fresh,
+                          std::int64_t nowMs, std::int64_t floor)
+{
+    // Aggregated here, so the script does work per distinct minute and address rather than per output.
+    struct MinuteSums {
+        std::int64_t count = 0;
+        std::vector<std::pair<std::string_view, std::int64_t>> outputs; // summed per address below
+    };
+    std::map<std::int64_t, MinuteSums> minutes;
+    std::unordered_map<std::string_view, std::int64_t> rank;
+    rank.reserve(fresh.size() * 4);
+    std::int64_t total = 0;
+    for (std::size_t i : fresh) {
+        MinuteSums &m = minutes[items[i].minute];
+        ++m.count;
+        for (const TxOutput &o : batch[i].outputs) {
+            if (!o.address || o.value <= 0)
+                continue;
+            m.outputs.emplace_back(*o.address, o.value);
+            rank[*o.address] += o.value;
+            total += o.value;
+        }
+    }
+    const std::size_t nLatest = std::min(fresh.size(), std::size_t(kLatestCount));
+
+    RedisCommand cmd{"EVALSHA"};
+    cmd.arg(scriptSha(ApplyScript)).arg("0").arg(prefix);
+    cmd.argInt(minuteOfMs(nowMs)).argInt(options.windowMinutes).argInt(floor).argInt(keyTtlSeconds(options));
+    cmd.argInt(kLatestCount).argInt(std::int64_t(fresh.size())).argInt(std::int64_t(minutes.size()));
+    cmd.argInt(std::int64_t(rank.size())).argInt(std::int64_t(nLatest)).argInt(total);
+    for (std::size_t i : fresh)
+        cmd.arg(items[i].key);
+    for (std::size_t i : fresh)
+        cmd.argInt(items[i].score).arg(items[i].key);
+    std::unordered_map<std::string_view, std::int64_t> sums;
+    std::string bucket;
+    for (auto &[minute, m] : minutes) {
+        sums.clear();
+        for (const auto &[address, satoshis] : m.outputs)
+            sums[address] += satoshis;
+        bucket.clear();
+        if (!sums.empty()) {
+            msgpackArray(bucket, 2 * sums.size());
+            for (const auto &[address, satoshis] : sums) {
+                msgpackString(bucket, address);
+                msgpackUnsigned(bucket, std::uint64_t(satoshis));
+            }
+        }
+        cmd.argInt(minute).argInt(m.count).argInt((minute + options.windowMinutes) * 60 + kKeyMarginSeconds - nowMs / 1000);
+        cmd.arg(bucket);
+    }
+    for (const auto &entry : rank)
+        cmd.arg(entry.first);
+    for (const auto &entry : rank)
+        cmd.argInt(entry.second);
+    for (std::size_t k = fresh.size() - nLatest; k < fresh.size(); ++k)
+        cmd.arg(batch[fresh[k]].raw);
+    return cmd;
+}
+
 } // namespace
 
 RedisStore::RedisStore(RedisConnection connection, const Clock &clock, StoreOptions options)
@@ -330,39 +422,63 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
         return ApplyResult{};
     const std::int64_t nowMs = m_clock.nowMs();
     const std::int64_t nowMinute = minuteOfMs(nowMs);
-    const std::int64_t surelyLate = windowFloor(nowMs, m_options.windowMinutes);
 
-    RedisCommand cmd{"EVALSHA"};
-    cmd.arg(scriptSha(ApplyScript)).arg("0").arg(m_prefix);
-    cmd.argInt(nowMinute).argInt(m_options.windowMinutes).argInt(nowMs / 1000).argInt(kKeyMarginSeconds).argInt(kLatestCount);
-    std::vector<const TxOutput *> outs;
-    for (const Transaction &tx : batch) {
-        bool future = false;
-        const std::int64_t minute = effectiveMinute(tx, nowMs, &future);
-        cmd.arg(dedupeKey(tx.hash)).argInt(minute).arg(future ? std::to_string(tx.minute()) : std::string());
-        if (minute <= surelyLate) { // late whatever the marker says: spare the bytes
-            cmd.arg("").arg("0");
-            continue;
-        }
-        outs.clear();
-        for (const TxOutput &o : tx.outputs)
-            if (o.address && o.value > 0)
-                outs.push_back(&o);
-        cmd.arg(tx.raw).argInt(std::int64_t(outs.size()));
-        for (const TxOutput *o : outs)
-            cmd.arg(*o->address).argInt(o->value);
+    std::vector<ApplyItem> items(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        ApplyItem &it = items[i];
+        it.minute = effectiveMinute(batch[i], nowMs, &it.future);
+        it.score = it.future ? batch[i].minute() : it.minute;
+        it.key = dedupeKey(batch[i].hash);
     }
-    auto reply = evalScript(ApplyScript, cmd);
-    if (!reply)
-        return reply.error();
-    if (reply->type != RedisReply::Type::Array || reply->elements.size() != 4)
-        return unexpectedReply("the apply script");
-    ApplyResult r;
-    r.applied = reply->elements[0].toInt();
-    r.duplicates = reply->elements[1].toInt();
-    r.late = reply->elements[2].toInt();
-    r.future = reply->elements[3].toInt();
-    return r;
+
+    // Hashes Redis reported as already counted, over the attempts of this call. Only ever grows: a hash that
+    // left `seen` since is late now (expire() prunes it with its minute), which the floor check catches.
+    std::unordered_set<std::string_view> known;
+    std::int64_t floor = std::max(m_floorHint, nowMinute - m_options.windowMinutes);
+    for (int attempt = 0; attempt < kApplyAttempts; ++attempt) {
+        ApplyResult r;
+        std::vector<std::size_t> fresh;
+        fresh.reserve(items.size());
+        std::unordered_set<std::string_view> inBatch;
+        inBatch.reserve(items.size());
+        for (std::size_t i = 0; i < items.size(); ++i) {
+            const ApplyItem &it = items[i];
+            if (it.minute <= floor) {
+                ++r.late;
+            } else if (known.count(it.key) || !inBatch.insert(it.key).second) {
+                ++r.duplicates;
+            } else {
+                fresh.push_back(i);
+                ++r.applied;
+                r.future += it.future;
+            }
+        }
+        auto reply = evalScript(ApplyScript, applyCommand(m_prefix, m_options, batch, items, fresh, nowMs, floor));
+        if (!reply)
+            return reply.error();
+        if (reply->type != RedisReply::Type::Array || reply->elements.empty())
+            return unexpectedReply("the apply script");
+        const std::int64_t status = reply->elements[0].toInt(-1);
+        if (status == 2)
+            return r;
+        if (status == 0 && reply->elements.size() == 2) { // the expiry marker moved: classify late again
+            floor = reply->elements[1].toInt();
+            m_floorHint = floor;
+        } else if (status == 1 && reply->elements.size() == 2) { // another writer counted some of them
+            for (const RedisReply &at : reply->elements[1].elements) {
+                const std::int64_t j = at.toInt(-1);
+                if (j < 0 || std::size_t(j) >= fresh.size())
+                    return unexpectedReply("the apply script");
+                known.insert(items[fresh[std::size_t(j)]].key);
+            }
+        } else {
+            return unexpectedReply("the apply script");
+        }
+    }
+    return Error{QStringLiteral("redis.contention"),
+                 QStringLiteral("the apply script found the batch changed by other writers %1 times in a row")
+                     .arg(kApplyAttempts),
+                 true};
 }
 
 Expected<void> RedisStore::recordGap(const Gap &gap)
@@ -384,12 +500,14 @@ Expected<void> RedisStore::expire()
         (minuteOfMs(nowMs) - std::max(m_options.windowMinutes, kChartWindowMinutes)) * 60'000;
     RedisCommand cmd{"EVALSHA"};
     cmd.arg(scriptSha(ExpireScript)).arg("0").arg(m_prefix);
-    cmd.argInt(windowFloor(nowMs, m_options.windowMinutes)).argInt(keyTtlSeconds(m_options)).argInt(gapCutoffMs);
+    const std::int64_t target = windowFloor(nowMs, m_options.windowMinutes);
+    cmd.argInt(target).argInt(keyTtlSeconds(m_options)).argInt(gapCutoffMs);
     auto reply = evalScript(ExpireScript, cmd);
     if (!reply)
         return reply.error();
     if (reply->type != RedisReply::Type::Array || reply->elements.size() != 2)
         return unexpectedReply("the expire script");
+    m_floorHint = std::max(m_floorHint, target);
     if (reply->elements[1].toInt() != 0) {
         ++m_rebuilds;
         qCWarning(lcRedis) << "minute buckets expired before they were subtracted (no aggregator ran for over"

@@ -5,6 +5,7 @@
 #include "redis_url.h"
 #include "store.h"
 
+#include <limits>
 #include <memory>
 
 namespace txpulse {
@@ -12,7 +13,9 @@ namespace txpulse {
 // The Store of pipeline mode: the aggregates as a materialised view in Redis, shared by every aggregate and
 // view process that uses the same prefix. Each apply() is one EVALSHA of one Lua script (dedupe against a
 // ZSET of hashes, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
-// processes applying overlapping batches still count every hash once. read() is one pipelined round trip.
+// processes applying overlapping batches still count every hash once (apply() aggregates the batch itself
+// and the script only checks that the hashes are new and the window floor is the one assumed; otherwise
+// apply() reclassifies and sends again, at most kApplyAttempts times). read() is one pipelined round trip.
 // Keys (all under the prefix, all with TTLs so memory is bounded by the window):
 //   seen  ZSET 32-byte hash -> minute   c:<minute>  count          b:<minute>  msgpack (address, satoshis)
 //   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
@@ -49,6 +52,8 @@ public:
     std::int64_t rankingRebuilds() const { return m_rebuilds; }
 
 private:
+    static constexpr int kApplyAttempts = 16;
+
     RedisStore(RedisConnection connection, const Clock &clock, StoreOptions options);
     Expected<RedisReply> evalScript(int script, const RedisCommand &argsAfterKeys);
 
@@ -56,6 +61,9 @@ private:
     StoreOptions m_options;
     QByteArray m_prefix;
     std::int64_t m_rebuilds = 0;
+    // What this store last learned the expiry marker to be (apply() assumes the window floor is at least
+    // this; the script corrects it when another process moved the marker).
+    std::int64_t m_floorHint = std::numeric_limits<std::int64_t>::min();
     QByteArray m_epoch; // the epoch token seen last; empty before the first checkDataLost()
     RedisConnection m_connection; // last: closed first
 };

@@ -239,6 +239,33 @@ private Q_SLOTS:
         QCOMPARE(describe(v.top), QStringLiteral("even=500 odd=500")); // minutes -99..-50 have left
     }
 
+    // apply() classifies "late" itself against the window floor it assumes; when another process (with a
+    // clock ahead) has moved the expiry marker, the script refuses and apply() classifies again.
+    void applyFollowsAMarkerMovedByAnotherProcess()
+    {
+        using namespace storetest;
+        ManualClock behind(kBaseMs);
+        ManualClock ahead(kBaseMs + 10 * 60'000);
+        const StoreOptions options{freshPrefix(), kRankingWindowMinutes};
+        auto a = openStore(behind, options);
+        auto b = openStore(ahead, options);
+        const std::int64_t oldMinute = kBaseMinute - kRankingWindowMinutes + 5; // inside a's window only
+        auto r = a->apply({makeTx("m1", secondsAt(oldMinute), {{"old", 3}})});
+        QVERIFY(r);
+        QCOMPARE(r->applied, 1);
+        QVERIFY(b->expire()); // the marker moves past oldMinute
+
+        r = a->apply({makeTx("m2", secondsAt(oldMinute), {{"old", 5}}), makeTx("m3", secondsAt(kBaseMinute), {{"new", 7}}),
+                      makeTx("m1", secondsAt(oldMinute), {{"old", 3}})});
+        QVERIFY(r);
+        QCOMPARE(r->late, 2);
+        QCOMPARE(r->applied, 1);
+        QCOMPARE(r->duplicates, 0);
+        const auto v = readAll(*a);
+        QCOMPARE(describe(v.top), QStringLiteral("new=7"));
+        QCOMPARE(v.latest.size(), std::size_t(2));
+    }
+
     void reconnectsAfterTheConnectionIsKilled()
     {
         using namespace storetest;
