@@ -111,7 +111,7 @@ Result rawProduceRun(const QString &brokers, const QString &topic, const std::ve
     kafka::ConfPtr conf(rd_kafka_conf_new());
     const std::pair<const char *, QByteArray> settings[] = {
         {"bootstrap.servers", brokers.toUtf8()}, {"enable.idempotence", "true"}, {"compression.type", "zstd"},
-        {"linger.ms", "25"}, {"batch.num.messages", "10000"}, {"batch.size", "1000000"},
+        {"compression.level", "1"}, {"linger.ms", "25"}, {"batch.num.messages", "10000"}, {"batch.size", "1000000"},
         {"queue.buffering.max.messages", "100000"}, {"queue.buffering.max.kbytes", "262144"},
     };
     for (const auto &[k, v] : settings) {
@@ -181,7 +181,7 @@ int main(int argc, char **argv)
         bytes += o.tx.raw.size();
         txs.push_back(std::move(o.tx));
     }
-    std::printf("%lld messages, mean %.0f bytes; broker %s; zstd, idempotent, linger.ms=25, batch.num.messages=10000, "
+    std::printf("%lld messages, mean %.0f bytes; broker %s; zstd level 1, idempotent, linger.ms=25, batch.num.messages=10000, "
                 "batch.size=1000000, 3 partitions\n",
                 static_cast<long long>(count), double(bytes) / double(count), qPrintable(brokers));
 

@@ -88,6 +88,9 @@ struct KafkaProducer::Impl {
         using P = kafka::Properties;
         const P defaults{
             {QStringLiteral("compression.type"), QStringLiteral("zstd")},
+            // zstd's fastest level: at the default (3) compressing was 31 % of txpulse's instructions, and
+            // feed JSON compresses almost as well at 1.
+            {QStringLiteral("compression.level"), QStringLiteral("1")},
             {QStringLiteral("linger.ms"), QString::number(options.lingerMs)},
             {QStringLiteral("batch.num.messages"), QStringLiteral("10000")},
             {QStringLiteral("batch.size"), QStringLiteral("1000000")},
