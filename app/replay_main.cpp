@@ -2,9 +2,11 @@
 // protocol. Argument parsing and wiring only; the server is txpulse::ReplayServer.
 
 #include "replay_server.h"
+#include "synthetic_feed.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QTimer>
 
 #include <cstdio>
@@ -59,6 +61,10 @@ int main(int argc, char *argv[])
                                        QStringLiteral("Serve N generated transactions instead of a file (0 = "
                                                       "unlimited); x.time is the send time."),
                                        QStringLiteral("N"));
+    const QCommandLineOption pregenerate(
+        QStringLiteral("pregenerate"),
+        QStringLiteral("With --synthetic N (N > 0): generate all N messages before listening (x.time is then the "
+                       "generation time). For benchmarks, so that generating does not compete with what is measured."));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Seed for --synthetic (default 1)."),
                                   QStringLiteral("S"), QStringLiteral("1"));
     const QCommandLineOption count(QStringLiteral("count"), QStringLiteral("Stop after N messages in total."),
@@ -76,7 +82,7 @@ int main(int argc, char *argv[])
                                     QStringLiteral("N"));
     const QCommandLineOption exitWhenDone(QStringLiteral("exit-when-done"),
                                           QStringLiteral("Exit once every message is sent and flushed."));
-    cli.addOptions({host, port, rate, loop, retime, synthetic, seed, count, dropEvery, stallAfter, resend, exitWhenDone});
+    cli.addOptions({host, port, rate, loop, retime, synthetic, pregenerate, seed, count, dropEvery, stallAfter, resend, exitWhenDone});
     cli.process(app);
 
     ReplayServer::Options options;
@@ -119,7 +125,19 @@ int main(int argc, char *argv[])
             return usageError(QStringLiteral("--synthetic N and --seed S must be non-negative integers"));
         if (!files.isEmpty())
             return usageError(QStringLiteral("give either FILE.ndjson or --synthetic, not both"));
-        server.setSynthetic(seedValue, n);
+        if (cli.isSet(pregenerate) && n > 0) {
+            txpulse::SyntheticFeed::Options feedOptions;
+            feedOptions.seed = seedValue;
+            txpulse::SyntheticFeed feed(feedOptions);
+            QList<QByteArray> messages;
+            messages.reserve(qsizetype(n));
+            const std::int64_t now = QDateTime::currentSecsSinceEpoch();
+            for (std::int64_t i = 0; i < n; ++i)
+                messages.push_back(feed.next(now));
+            server.setMessages(std::move(messages));
+        } else {
+            server.setSynthetic(seedValue, n);
+        }
     } else {
         if (files.size() != 1)
             return usageError(QStringLiteral("expected one FILE.ndjson (or --synthetic N); see --help"));

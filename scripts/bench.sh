@@ -19,7 +19,10 @@
 #   parse       bench_parse: TransactionParser msg/s and MB/s, ratio to QJsonDocument (median of PARSE_REPS)
 #   e2e         txpulse-replay --synthetic E2E_TX --rate max -> txpulse --headless (pipeline, real broker and
 #               Redis); time from the first feed message until the per-minute counts in Redis add up to
-#               E2E_TX; peak RSS (VmHWM) and CPU seconds (utime+stime) of txpulse per 1,000 tx
+#               E2E_TX; peak RSS (VmHWM) and CPU seconds (utime+stime) of txpulse per 1,000 tx. Twice: e2e.* with
+#               --pregenerate (the replay server generates the messages before it listens, as raw produce does;
+#               generating them while sending takes ~20 % of the 2 cores away from the pipeline under test) and
+#               e2e_live.* generating while sending (the figures before 2026-11-28 16:30)
 #   raw         bench_kafka --raw-produce E2E_TX: the same synthetic messages (same seed) produced with
 #               librdkafka alone, same producer settings; e2e / raw is the headline
 #   rebuild     a topic holding REBUILD_TX transactions (filled by txpulse --role ingest), then txpulse
@@ -143,13 +146,13 @@ services_cpu() {
     echo "$t"
 }
 
-# start_replay N: starts txpulse-replay with N synthetic transactions; sets REPLAY_PID and REPLAY_URL
+# start_replay N [--pregenerate]: starts txpulse-replay with N synthetic transactions; sets REPLAY_PID and REPLAY_URL
 start_replay() {
     local logf=$WORK/replay-$RANDOM.log
-    "$REPLAY" --synthetic "$1" --seed "$SEED" --rate max --exit-when-done >"$logf" 2>&1 &
+    "$REPLAY" --synthetic "$1" --seed "$SEED" ${2:-} --rate max --exit-when-done >"$logf" 2>&1 &
     REPLAY_PID=$!
     PIDS+=("$REPLAY_PID")
-    for _ in $(seq 100); do grep -q '^listening on ' "$logf" && break; sleep 0.05; done
+    for _ in $(seq 1200); do grep -q '^listening on ' "$logf" && break; sleep 0.05; done # after pregenerating
     REPLAY_URL=$(sed -n 's/^listening on //p' "$logf")
     [[ -n $REPLAY_URL ]] || { cat "$logf" >&2; die "txpulse-replay did not start"; }
 }
@@ -227,39 +230,47 @@ fi
 # ---------------------------------------------------------------------------------------------------------
 # 2. end to end, pipeline mode
 
-section "end to end: txpulse-replay --synthetic $E2E_TX --rate max -> txpulse --headless (Kafka + Redis)"
-topic=$RUN_ID-e2e
-prefix="txpulse-$RUN_ID-e2e:"
-TOPICS+=("$topic")
-PREFIXES+=("$prefix")
-printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/e2e.ini"
-start_replay "$E2E_TX"
-svc0=$(services_cpu)
-t_launch=$(now)
-start_txpulse e2e --config "$WORK/e2e.ini" --feed "$REPLAY_URL" --kafka "$KAFKA" --redis "$REDIS" \
-    --topic "$topic" --group "$RUN_ID-e2e"
-if wait_stat .store.applied "$E2E_TX"; then
-    cpu=$(proc_cpu "$TX_PID")
-    hwm=$(proc_hwm "$TX_PID")
-    svc=$(calc "$(services_cpu) - $svc0")
-    counted=$(redis_count_sum "$prefix")
-    t_counted=$(now)
-    secs=$(elapsed "$T_FIRST" "$t_counted")
-    e2e_rate=$(calc "round($E2E_TX / $secs)")
-    figure e2e.seconds "$secs" s "" "first feed message -> Redis per-minute counts add up to $counted"
-    figure e2e.seconds_from_launch "$(elapsed "$t_launch" "$t_counted")" s "" "incl. start, topic creation, group join"
-    figure e2e.tx_per_s "$e2e_rate" tx/s ">= 20000"
-    figure e2e.peak_rss_mb "$hwm" MiB "< 300" "txpulse VmHWM"
-    figure e2e.cpu_s_per_1000_tx "$(calc "round($cpu / $E2E_TX * 1000, 4)")" s "" "txpulse utime+stime, whole run"
-    figure e2e.services_cpu_s_per_1000_tx "$(calc "round($svc / $E2E_TX * 1000, 4)")" s "" "Kafka broker + Redis during the run"
-    figure e2e.redis_count_sum "$counted" tx "= $E2E_TX"
-    figure e2e.duplicates "$(jq '.store.duplicates' <<<"$LAST_STATS")" tx
-else
-    figure e2e.tx_per_s failed tx/s ">= 20000" "$(jq -c '{feed: .feed.messages, produced: .kafka.produced, consumed: .kafka.consumed, applied: .store.applied}' "$WORK/last-stats.json")"
-    e2e_rate=
-fi
-stop_pid "$TX_PID"
-stop_pid "$REPLAY_PID"
+# run_e2e NAME [--pregenerate]: one end-to-end run, figures NAME.*; sets RATE (empty when it failed)
+run_e2e() {
+    local name=$1 gen=${2:-}
+    section "end to end ($name): txpulse-replay --synthetic $E2E_TX $gen --rate max -> txpulse --headless (Kafka + Redis)"
+    topic=$RUN_ID-$name
+    prefix="txpulse-$RUN_ID-$name:"
+    TOPICS+=("$topic")
+    PREFIXES+=("$prefix")
+    printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/$name.ini"
+    start_replay "$E2E_TX" $gen
+    svc0=$(services_cpu)
+    t_launch=$(now)
+    start_txpulse "$name" --config "$WORK/$name.ini" --feed "$REPLAY_URL" --kafka "$KAFKA" --redis "$REDIS" \
+        --topic "$topic" --group "$RUN_ID-$name"
+    if wait_stat .store.applied "$E2E_TX"; then
+        cpu=$(proc_cpu "$TX_PID")
+        hwm=$(proc_hwm "$TX_PID")
+        svc=$(calc "$(services_cpu) - $svc0")
+        counted=$(redis_count_sum "$prefix")
+        t_counted=$(now)
+        secs=$(elapsed "$T_FIRST" "$t_counted")
+        RATE=$(calc "round($E2E_TX / $secs)")
+        figure "$name".seconds "$secs" s "" "first feed message -> Redis per-minute counts add up to $counted"
+        figure "$name".seconds_from_launch "$(elapsed "$t_launch" "$t_counted")" s "" "incl. start, topic creation, group join"
+        figure "$name".tx_per_s "$RATE" tx/s ">= 20000"
+        figure "$name".peak_rss_mb "$hwm" MiB "< 300" "txpulse VmHWM"
+        figure "$name".cpu_s_per_1000_tx "$(calc "round($cpu / $E2E_TX * 1000, 4)")" s "" "txpulse utime+stime, whole run"
+        figure "$name".services_cpu_s_per_1000_tx "$(calc "round($svc / $E2E_TX * 1000, 4)")" s "" "Kafka broker + Redis during the run"
+        figure "$name".redis_count_sum "$counted" tx "= $E2E_TX"
+        figure "$name".duplicates "$(jq '.store.duplicates' <<<"$LAST_STATS")" tx
+    else
+        figure "$name".tx_per_s failed tx/s ">= 20000" "$(jq -c '{feed: .feed.messages, produced: .kafka.produced, consumed: .kafka.consumed, applied: .store.applied}' "$WORK/last-stats.json")"
+        RATE=
+    fi
+    stop_pid "$TX_PID"
+    stop_pid "$REPLAY_PID"
+}
+run_e2e e2e --pregenerate
+e2e_rate=$RATE
+run_e2e e2e_live
+e2e_live_rate=$RATE
 
 # ---------------------------------------------------------------------------------------------------------
 # 3. the limit: raw librdkafka produce of the same messages
@@ -271,6 +282,7 @@ raw_rate=$(sed -n 's/^median of .*produce \([0-9]*\) msg\/s.*/\1/p' "$WORK/raw.t
 if [[ -n $raw_rate ]]; then
     figure raw.produce_msgs_per_s "$raw_rate" msg/s "" "librdkafka alone, same messages and producer settings"
     [[ -n $e2e_rate ]] && figure e2e.ratio_to_raw_produce "$(calc "round($e2e_rate / $raw_rate, 3)")" x ">= 0.25" "headline"
+    [[ -n $e2e_live_rate ]] && figure e2e_live.ratio_to_raw_produce "$(calc "round($e2e_live_rate / $raw_rate, 3)")" x ">= 0.25"
 fi
 
 # ---------------------------------------------------------------------------------------------------------
@@ -436,7 +448,7 @@ doc = {
                  'kafka_runs': int(e['KAFKA_RUNS']), 'wrk_seconds': int(e['WRK_SECONDS']),
                  'wrk_connections': int(e['WRK_CONNS']), 'synthetic_seed': int(e['SEED']),
                  'build_type': build_type, 'kafka': 'Apache Kafka (scripts/services.sh), 1 node, 3 partitions',
-                 'producer': 'zstd, idempotent, linger.ms=25, batch.num.messages=10000'},
+                 'producer': 'zstd level 1, idempotent, linger.ms=25, batch.num.messages=10000'},
     'figures': rows,
 }
 for r in rows:
