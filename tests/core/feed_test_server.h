@@ -46,7 +46,7 @@ public:
 
     ~FeedTestServer() override
     {
-        // The sockets are the server's children and die after our members: keep their signals from us.
+        // The sockets are our children and die in ~QObject, after our members: keep their signals from us.
         for (QWebSocket *c : std::as_const(m_clients))
             c->disconnect(this);
         m_server.disconnect(this);
@@ -101,6 +101,9 @@ private:
     {
         while (QWebSocket *c = m_server.nextPendingConnection()) {
             ++connections;
+            // nextPendingConnection() hands the socket over without a parent: a client still open (or only
+            // deleteLater()'d) when the test ends would leak (LeakSanitizer).
+            c->setParent(this);
             m_clients.append(c);
             connect(c, &QWebSocket::textMessageReceived, this, [this, c](const QString &text) {
                 const QByteArray msg = text.toUtf8();
