@@ -9,7 +9,7 @@
 #   TXPULSE_CMAKE_ARGS      extra cmake configure arguments (word-split), e.g. "-DTXPULSE_SANITIZE=address"
 #   TXPULSE_CTEST_JOBS      ctest parallelism (default 2)
 #   TXPULSE_TEST_CLUSTER=1  start a three-node Kafka cluster instead of one node
-#   TXPULSE_TEST_SERVICES=0 do not start Redis/Kafka (tests that need them skip)
+#   TXPULSE_TEST_SERVICES=0 do not start Redis/Kafka (tests that need them fail, naming scripts/services.sh)
 #   TXPULSE_SERVICES_DIR    services state (default: BUILD/services); exported for fault tests
 set -euo pipefail
 
