@@ -151,8 +151,14 @@ set(CPACK_RPM_FILE_NAME RPM-DEFAULT)
 set(CPACK_RPM_PACKAGE_LICENSE MIT)
 set(CPACK_RPM_PACKAGE_GROUP "Applications/Internet")
 set(CPACK_RPM_PACKAGE_AUTOREQ ON)
+# Directories owned by the distribution's filesystem/hicolor/systemd packages: the .rpm must not claim them.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION /etc /lib /lib/systemd /lib/systemd/system
+    /usr/lib/systemd /usr/lib/systemd/system /usr/share/applications
     /usr/share/icons /usr/share/icons/hicolor /usr/share/metainfo /usr/share/man /usr/share/man/man1)
+foreach(size 16x16 24x24 32x32 48x48 64x64 128x128 256x256 512x512 scalable)
+    list(APPEND CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
+        /usr/share/icons/hicolor/${size} /usr/share/icons/hicolor/${size}/apps)
+endforeach()
 set(CPACK_RPM_USER_FILELIST "%config(noreplace) /etc/txpulse/txpulse.conf")
 
 set(CPACK_GENERATOR DEB)
