@@ -6,6 +6,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <atomic>
+
 using namespace txpulse;
 
 namespace {
@@ -199,7 +201,7 @@ private Q_SLOTS:
         Stats stats;
         QThread thread;
         thread.setObjectName(QStringLiteral("aggregator"));
-        QThread *created = nullptr;
+        std::atomic<QThread *> created = nullptr; // written on the aggregator thread
         auto *agg = new Aggregator(
             [&] {
                 created = QThread::currentThread();
@@ -210,12 +212,14 @@ private Q_SLOTS:
         connect(&thread, &QThread::started, agg, &Aggregator::start);
         connect(agg, &Aggregator::finished, &thread, &QThread::quit);
         connect(&thread, &QThread::finished, agg, &QObject::deleteLater);
-        QSignalSpy applied(agg, &Aggregator::batchApplied);
+        // Not a QSignalSpy: it appends on the emitting thread while this one reads. A queued count instead.
+        int applied = 0;
+        connect(agg, &Aggregator::batchApplied, this, [&] { ++applied; });
         thread.start();
         const TxBatchPtr batch = makeBatch(1, 5);
         QMetaObject::invokeMethod(agg, [agg, batch] { agg->apply(batch); }, Qt::QueuedConnection);
-        QTRY_COMPARE(applied.count(), 1);
-        QCOMPARE(created, &thread);
+        QTRY_COMPARE(applied, 1);
+        QCOMPARE(created.load(), &thread);
         QTRY_VERIFY(hub.load()->ready);
         QMetaObject::invokeMethod(agg, &Aggregator::stop, Qt::QueuedConnection);
         QTRY_VERIFY(thread.isFinished()); // finished -> quit is queued to this thread: keep its loop running
