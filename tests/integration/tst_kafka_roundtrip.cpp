@@ -20,6 +20,7 @@
 #include <QTimer>
 #include <QEventLoop>
 
+#include <atomic>
 #include <map>
 #include <memory>
 
@@ -105,14 +106,14 @@ private:
         producer->moveToThread(&thread);
         connect(&thread, &QThread::finished, producer, &QObject::deleteLater);
         connect(&thread, &QThread::started, producer, &KafkaProducer::start);
+        std::atomic<int> undelivered = -1; // written on the producer thread; constructed before it starts
         thread.start();
         for (const auto &b : batches)
             QMetaObject::invokeMethod(producer, [producer, b] { producer->produce(b); }, Qt::QueuedConnection);
-        int undelivered = -1;
         QMetaObject::invokeMethod(producer, [&] { undelivered = producer->close(30000); }, Qt::BlockingQueuedConnection);
         thread.quit();
         thread.wait();
-        return undelivered;
+        return undelivered.load();
     }
 
 private Q_SLOTS:
