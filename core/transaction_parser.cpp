@@ -493,9 +493,13 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
 
     if (xBeforeOp) {
         // Rare: "x" came before "op". Rewind and read x now that we know it is a transaction.
+        // On-demand skipped x's value unread in the first pass, so only here may its malformed contents
+        // surface, sometimes as a root object that ends before any "x" is found: that is invalid JSON,
+        // never a transaction without one (found by fuzzing: {"":{\,"x":{"" ],"op":"utx",...}).
         doc.rewind();
         if (const auto e = doc.get_object().get(root))
             return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
+        bool readIt = false;
         for (auto fieldResult : root) {
             od::field field;
             if (const auto e = std::move(fieldResult).get(field))
@@ -506,9 +510,12 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
             if (key == "x") {
                 if (!reader.readX(field.value()))
                     return reject(reader.failure.error, std::move(reader.failure.detail));
+                readIt = true;
                 break;
             }
         }
+        if (!readIt)
+            return reject(ParseError::InvalidJson, "document: x not found when read again after op");
     }
 
     outcome.kind = ParseOutcome::Kind::Transaction;

@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target for TransactionParser with clang-14 in its own build dir and runs it for a
-# bounded time on a seed corpus made from tests/data. Exits non-zero when the fuzzer finds a crash, a leak,
-# a sanitizer error or a broken invariant (the reproducer is left in BUILD_DIR/artifacts/).
+# Builds the libFuzzer target for TransactionParser with clang-14 in its own build dir, replays every past
+# crash in tests/fuzz/regressions/, then fuzzes for a bounded time on a seed corpus made from tests/data.
+# Exits non-zero when the fuzzer finds a crash, a leak, a sanitizer error or a broken invariant (the
+# reproducer is left in BUILD_DIR/artifacts/; copy it to tests/fuzz/regressions/ and add a parser test).
 #
-#   scripts/fuzz.sh [--seconds N] [--build-dir DIR] [-- extra libFuzzer flags]
+#   scripts/fuzz.sh [--seconds N] [--runs N --seed N] [--fresh] [--build-dir DIR] [-- extra libFuzzer flags]
+#
+#   --seconds N   stop after N seconds (default 60)
+#   --runs N      stop after N inputs; with --seed and --fresh the run is the same on every machine, so a
+#                 failure in CI reproduces locally (CTest runs it this way; --seconds still caps it)
+#   --seed N      libFuzzer's random seed (default: chosen by libFuzzer, printed in the log)
+#   --fresh       start from the seeds only, not from the corpus earlier runs left in the build dir
 #
 # Needs clang-14 and libclang-rt-14-dev (scripts/setup.sh installs them).
 set -euo pipefail
 
 src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds=60
+runs=
+seed=
+fresh=0
 build="$src/build-fuzz"
 extra=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --seconds) seconds="$2"; shift 2 ;;
+        --runs) runs="$2"; shift 2 ;;
+        --seed) seed="$2"; shift 2 ;;
+        --fresh) fresh=1; shift ;;
         --build-dir) build="$2"; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
         *) echo "fuzz.sh: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -52,6 +65,7 @@ seeds="$build/fuzz-seeds"
 corpus="$build/fuzz-corpus"
 artifacts="$build/artifacts"
 rm -rf "$seeds"
+[[ $fresh == 1 ]] && rm -rf "$corpus"
 mkdir -p "$seeds" "$corpus" "$artifacts"
 i=0
 for f in "$src"/tests/data/*.ndjson; do
@@ -65,9 +79,24 @@ printf '%s' '{"op":"pong"}' >"$seeds/pong.json"
 printf '%s' '{"x":{"hash":"7731b35a8724b66314102b6f2f71601c2acfe62f0cb6319cfc525292480a0650","time":1,"out":[{"value":1}]},"op":"utx"}' >"$seeds/x-first.json"
 printf '%s' '{"op":"utx","x":{"hash":"7731b35a8724b66314102b6f2f71601c2acfe62f0cb6319cfc525292480a0650","time":1,"inputs":[{"prev_out":null},{"prev_out":{"addr":null,"value":null}}],"out":[{"addr":null,"value":0,"w":[[{"a":"\u00e9\"x"}]]}]}}' >"$seeds/edge.json"
 
-echo "fuzz.sh: fuzzing for ${seconds}s ($i fixture seeds) with $fuzzer"
+# Every crash found so far, as a plain run over the files (each input once, no mutation). They are seeds too.
+regressions=("$src"/tests/fuzz/regressions/*)
+if [[ -e ${regressions[0]} ]]; then
+    if ! "$fuzzer" -rss_limit_mb=2048 "${regressions[@]}" >"$build/regressions.log" 2>&1; then
+        tail -n 60 "$build/regressions.log" >&2
+        echo "fuzz.sh: a past crash in tests/fuzz/regressions/ fails again" >&2
+        exit 1
+    fi
+    cp "${regressions[@]}" "$seeds/"
+    echo "fuzz.sh: ${#regressions[@]} past crash(es) in tests/fuzz/regressions/ pass"
+fi
+
+limits=(-max_total_time="$seconds")
+[[ -n $runs ]] && limits+=(-runs="$runs")
+[[ -n $seed ]] && limits+=(-seed="$seed")
+echo "fuzz.sh: fuzzing for ${runs:+$runs inputs or }${seconds}s ($i fixture seeds${seed:+, seed $seed}) with $fuzzer"
 set +e
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=32768 -print_final_stats=1 \
+"$fuzzer" "${limits[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=32768 -print_final_stats=1 \
     -dict="$src/tests/fuzz/transaction.dict" -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" "$seeds" \
     >"$build/fuzz.log" 2>&1
 rc=$?
@@ -78,4 +107,4 @@ if [[ $rc -ne 0 ]]; then
     echo "fuzz.sh: the fuzzer failed (exit $rc); reproducers in $artifacts/" >&2
     exit "$rc"
 fi
-echo "fuzz.sh: no crash in ${seconds}s"
+echo "fuzz.sh: no crash ($(grep -o "stat::number_of_executed_units: *[0-9]*" "$build/fuzz.log" | grep -o "[0-9]*$") inputs)"

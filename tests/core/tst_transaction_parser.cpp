@@ -310,6 +310,11 @@ void TestTransactionParser::rejected_data()
     QTest::newRow("truncated UTF-8 at end") << good + "\xe2\x82" << ParseError::InvalidUtf8;
     QTest::newRow("control char in string") << msg(kIn, "[{\"addr\":\"a\x01\",\"value\":1}]") << ParseError::InvalidJson;
 
+    // Found by libFuzzer (tests/fuzz/regressions/): "x" before "op" inside a malformed value, so the
+    // second pass over the root object ended without an "x" and an empty transaction was accepted.
+    QTest::newRow("fuzz: x lost on the second pass")
+        << QByteArray(R"({"":{\,"x":{"" ],"te":2,"op":"utx","x":{"hash":"76f8bbcf":0}M}})") << ParseError::InvalidJson;
+
     QByteArray garbage(4096, Qt::Uninitialized);
     QRandomGenerator gen(42);
     for (char &c : garbage)
