@@ -56,7 +56,10 @@ int main(int argc, char *argv[])
             return 2;
         }
         config = layered->config;
+        loaded = std::move(layered);
     }
+    for (const QString &warning : loaded->warnings)
+        std::fprintf(stderr, "txpulse: warning: %s\n", qPrintable(warning));
 
     std::unique_ptr<QCoreApplication> qapp = config.headless ? std::make_unique<QCoreApplication>(argc, argv)
                                                              : std::make_unique<QApplication>(argc, argv);

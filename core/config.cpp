@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QSettings>
 
@@ -244,7 +245,60 @@ Expected<Role> parseRole(const QString &text)
     return configError(QStringLiteral("'%1' is not a role (all, ingest, aggregate, view)").arg(text));
 }
 
-Expected<void> applyConfigFile(const QString &path, Config &config)
+bool isSecretSetting(QStringView key)
+{
+    const QString k = key.toString().toLower();
+    return k.contains(QLatin1String("password")) || k.contains(QLatin1String("secret"))
+        || k.contains(QLatin1String("token")) || k.startsWith(QLatin1String("sasl.oauthbearer."))
+        || k.startsWith(QLatin1String("sasl.jaas")) || k == QLatin1String("ssl.key.pem")
+        || k == QLatin1String("ssl_key") || k.contains(QLatin1String("private"));
+}
+
+namespace {
+
+// QSettings reads `key = a;b` as "a": an unquoted ';' starts a comment. A value meant to hold one (a
+// password, a JAAS line) would be cut short without a word, so say where: file, line and key, not the value.
+void warnAboutSemicolons(const QString &path, QStringList &warnings)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return;
+    int lineNo = 0;
+    while (!f.atEnd()) {
+        const QByteArray line = f.readLine().trimmed();
+        ++lineNo;
+        if (line.isEmpty() || line.startsWith(';') || line.startsWith('#') || line.startsWith('['))
+            continue;
+        const qsizetype eq = line.indexOf('=');
+        if (eq < 0)
+            continue;
+        const QByteArray value = line.mid(eq + 1).trimmed();
+        bool quoted = false;
+        for (qsizetype i = 0; i < value.size(); ++i) {
+            const char c = value[i];
+            if (c == '\\' && quoted) {
+                ++i;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ';' && !quoted) {
+                // "key = value ; a comment" (blank before the ';') reads as a deliberate comment.
+                if (i > 0 && (value[i - 1] == ' ' || value[i - 1] == '\t'))
+                    break;
+                warnings << QStringLiteral("%1:%2: the value of '%3' ends at ';' (an unquoted ';' starts a "
+                                           "comment in INI files); put the value in double quotes if the ';' "
+                                           "and what follows belong to it")
+                                .arg(path)
+                                .arg(lineNo)
+                                .arg(QString::fromUtf8(line.left(eq).trimmed()));
+                break;
+            }
+        }
+    }
+}
+
+} // namespace
+
+Expected<void> applyConfigFile(const QString &path, Config &config, QStringList *warnings)
 {
     const QFileInfo info(path);
     if (!info.exists())
@@ -258,6 +312,7 @@ Expected<void> applyConfigFile(const QString &path, Config &config)
 
     QString redisHost;
     QString redisPort;
+    QStringList secretKeys;
     const QStringList keys = ini.allKeys();
     for (const QString &full : keys) {
         // QSettings reports "section/key"; keys outside a section come as "key" ([General]).
@@ -269,6 +324,9 @@ Expected<void> applyConfigFile(const QString &path, Config &config)
         const QString value = raw.typeId() == QMetaType::QStringList
             ? raw.toStringList().join(QLatin1Char(','))
             : raw.toString();
+        const bool redisPassword = name == QLatin1String("url") && !QUrl(value.trimmed()).password().isEmpty();
+        if ((isSecretSetting(name) || redisPassword) && !value.trimmed().isEmpty())
+            secretKeys << QString(full).replace(QLatin1Char('/'), QLatin1Char('.'));
         if (section == QLatin1String("RedisSection")) {
             if (name == QLatin1String("redis.server.address"))
                 redisHost = value.trimmed();
@@ -288,6 +346,14 @@ Expected<void> applyConfigFile(const QString &path, Config &config)
                               .arg(redisHost, redisPort.isEmpty() ? QStringLiteral("6379") : redisPort);
     }
     config.configFile = path;
+    if (warnings) {
+        if (!secretKeys.isEmpty() && info.permissions().testFlag(QFileDevice::ReadOther))
+            *warnings << QStringLiteral("config file %1 holds secrets (%2) and every user on this machine can read "
+                                        "it: chmod 600 %1 (systemd's LoadCredential= hands a service a private copy, as txpulse@.service does; "
+                                        "docs/deploy.md)")
+                             .arg(path, secretKeys.join(QStringLiteral(", ")));
+        warnAboutSemicolons(path, *warnings);
+    }
     return {};
 }
 
@@ -329,9 +395,7 @@ QString describeConfig(const Config &c)
     if (!c.kafkaBrokers.isEmpty())
         parts << QStringLiteral("kafka=%1 topic=%2 group=%3").arg(c.kafkaBrokers, c.kafkaTopic, c.kafkaGroup);
     for (auto it = c.kafkaProperties.cbegin(); it != c.kafkaProperties.cend(); ++it) {
-        const bool secret = it.key().contains(QLatin1String("password")) || it.key().contains(QLatin1String("secret"))
-            || it.key().contains(QLatin1String("key")) || it.key().contains(QLatin1String("token"))
-            || it.key().contains(QLatin1String("sasl.jaas"));
+        const bool secret = isSecretSetting(it.key()) || it.key().contains(QLatin1String("key"));
         parts << QStringLiteral("kafka.%1=%2").arg(it.key(), secret ? QStringLiteral("***") : it.value());
     }
     if (!c.redisUrl.isEmpty())
@@ -401,7 +465,7 @@ Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<Q
     // 1. config file
     const QString file = p.isSet(config) ? p.value(config) : env.value(QStringLiteral("TXPULSE_CONFIG"));
     if (!file.isEmpty())
-        if (auto r = applyConfigFile(file, c); !r)
+        if (auto r = applyConfigFile(file, c, &result.warnings); !r)
             return r.error();
 
     // 2. environment, then 3. command line: same setters, the flag names the source.

@@ -61,6 +61,7 @@ struct ConfigLoadResult {
     Config config;
     bool exitNow = false; // --help or --version was handled
     int exitCode = 0;
+    QStringList warnings; // about the config file: secrets readable by others, values cut at ';'
 };
 
 // Parses the command line and everything it points at. Errors name the key and the file (or the flag).
@@ -69,7 +70,13 @@ Expected<ConfigLoadResult> loadConfig(const QStringList &arguments, const QMap<Q
                                       const Config &base = Config{});
 
 // Reads one INI config file into `config`. Unknown keys are errors that name the key and the file.
-Expected<void> applyConfigFile(const QString &path, Config &config);
+// Problems that do not stop txpulse (a file holding secrets that every user may read, a value that an
+// unquoted ';' cut short) are appended to `warnings`, naming the file, the line and the key, never a value.
+Expected<void> applyConfigFile(const QString &path, Config &config, QStringList *warnings = nullptr);
+
+// True for settings whose values must never reach a log: passwords, secrets, keys, tokens, OAuth and JAAS
+// settings (librdkafka property names and our own keys alike).
+bool isSecretSetting(QStringView key);
 
 // Secret-safe rendering of the effective configuration (passwords and tokens masked), for logs.
 QString describeConfig(const Config &config);

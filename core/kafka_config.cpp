@@ -41,22 +41,13 @@ Expected<void> setProperty(rd_kafka_conf_t *conf, const QString &key, const QStr
     if (rd_kafka_conf_set(conf, k.constData(), v.constData(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK)
         return {};
     QString why = QString::fromUtf8(errstr);
-    if (isSecretProperty(key) && !value.isEmpty())
+    if (isSecretSetting(key) && !value.isEmpty())
         why.replace(value, QStringLiteral("***"));
     const QString file = config.configFile.isEmpty() ? QStringLiteral("the configuration") : config.configFile;
     return Error{QStringLiteral("config.kafka"), QStringLiteral("kafka.%1 in %2: %3").arg(key, file, why), false};
 }
 
 } // namespace
-
-bool isSecretProperty(QStringView key)
-{
-    const QString k = key.toString().toLower();
-    return k.contains(QLatin1String("password")) || k.contains(QLatin1String("secret"))
-        || k.contains(QLatin1String("token")) || k.startsWith(QLatin1String("sasl.oauthbearer."))
-        || k.startsWith(QLatin1String("sasl.jaas")) || k == QLatin1String("ssl.key.pem")
-        || k == QLatin1String("ssl_key") || k.contains(QLatin1String("private"));
-}
 
 Expected<ConfPtr> buildConf(const Config &config, ClientKind kind, const Properties &defaults, const Properties &forced)
 {

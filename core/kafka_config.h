@@ -23,10 +23,6 @@ enum class ClientKind { Producer, Consumer, Admin };
 
 using Properties = std::vector<std::pair<QString, QString>>;
 
-// True for properties whose values must never reach a log: passwords, secrets, keys, tokens, OAuth and
-// JAAS settings.
-bool isSecretProperty(QStringView key);
-
 // bootstrap.servers = config.kafkaBrokers and client.id, then `defaults` (our tuning), then every
 // config.kafkaProperties entry verbatim (so a real cluster can override our tuning and add SSL/SASL), then
 // `forced` (what correctness depends on; a conflicting user value is overridden with a warning). Logs go to

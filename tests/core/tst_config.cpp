@@ -81,6 +81,59 @@ private Q_SLOTS:
         QVERIFY2(!shown.contains(QLatin1String(":pw@")), qPrintable(shown));
     }
 
+    void secretsReadableByOthersAreWarnedAbout_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QString>("secretKey"); // empty: no secret in the file
+        QTest::newRow("sasl password") << QByteArray("[kafka]\nbrokers=b:9092\nsasl.password=hunter2\n[redis]\nurl=redis://r:6379\n")
+                                       << QStringLiteral("kafka.sasl.password");
+        QTest::newRow("redis password in url") << QByteArray("[kafka]\nbrokers=b:9092\n[redis]\nurl=redis://:pw@r:6379/1\n")
+                                               << QStringLiteral("redis.url");
+        QTest::newRow("http token") << QByteArray("[http]\ntoken=abc\n") << QStringLiteral("http.token");
+        QTest::newRow("no secrets") << QByteArray("[kafka]\nbrokers=b:9092\n[redis]\nurl=redis://r:6379\n") << QString();
+    }
+    void secretsReadableByOthersAreWarnedAbout()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QString, secretKey);
+        const QString file = writeFile(QStringLiteral("secrets.conf"), content);
+        const auto rw = QFileDevice::ReadOwner | QFileDevice::WriteOwner;
+        QVERIFY(QFile::setPermissions(file, rw | QFileDevice::ReadGroup | QFileDevice::ReadOther));
+        auto open = load({QStringLiteral("--config"), file});
+        QVERIFY2(open, qPrintable(open ? QString() : open.error().message));
+        QVERIFY(QFile::setPermissions(file, rw | QFileDevice::ReadGroup));
+        auto closed = load({QStringLiteral("--config"), file});
+        QVERIFY(closed);
+        QVERIFY2(closed->warnings.isEmpty(), qPrintable(closed->warnings.join(QLatin1Char('\n'))));
+        if (secretKey.isEmpty()) {
+            QVERIFY2(open->warnings.isEmpty(), qPrintable(open->warnings.join(QLatin1Char('\n'))));
+            return;
+        }
+        QCOMPARE(open->warnings.size(), 1);
+        const QString w = open->warnings.first();
+        QVERIFY2(w.contains(file) && w.contains(secretKey) && w.contains(QLatin1String("chmod 600")), qPrintable(w));
+        for (const char *value : {"hunter2", ":pw@", "abc"})
+            QVERIFY2(!w.contains(QLatin1String(value)), qPrintable(w));
+    }
+
+    void semicolonCutsAreWarnedAbout()
+    {
+        const QString file = writeFile(QStringLiteral("semicolon.conf"),
+                                       "; a comment line\n[kafka]\nbrokers=b:9092\nsasl.username=u ; trailing comment\n"
+                                       "sasl.password=pa;ss\nsasl.mechanism=\"PL;AIN\"\n[redis]\nurl=redis://r:6379\n");
+        QVERIFY(QFile::setPermissions(file, QFileDevice::ReadOwner | QFileDevice::WriteOwner)); // secrets: no other warning
+        auto r = load({QStringLiteral("--config"), file});
+        QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
+        // What QSettings makes of it: the unquoted value is cut, the quoted one kept whole.
+        QCOMPARE(r->config.kafkaProperties.value(QStringLiteral("sasl.password")), QStringLiteral("pa"));
+        QCOMPARE(r->config.kafkaProperties.value(QStringLiteral("sasl.mechanism")), QStringLiteral("PL;AIN"));
+        QCOMPARE(r->config.kafkaProperties.value(QStringLiteral("sasl.username")), QStringLiteral("u"));
+        QCOMPARE(r->warnings.size(), 1); // the password line only: a blank before ';' reads as a comment
+        const QString w = r->warnings.first();
+        QVERIFY2(w.contains(file + QStringLiteral(":5:")) && w.contains(QLatin1String("'sasl.password'")), qPrintable(w));
+        QVERIFY2(!w.contains(QLatin1String("pa;ss")), qPrintable(w));
+    }
+
     void errorsNameKeyAndFile_data()
     {
         QTest::addColumn<QByteArray>("content");
