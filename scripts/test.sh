@@ -11,9 +11,9 @@
 #   TXPULSE_TEST_CLUSTER=1  start a three-node Kafka cluster instead of one node
 #   TXPULSE_TEST_SERVICES=0 do not start Redis/Kafka (tests that need them fail, naming scripts/services.sh)
 #   TXPULSE_SERVICES_DIR    services state (default: BUILD/services); exported for fault tests
-#   TXPULSE_TEST_SANITIZERS 1: after the main run, build BUILD-asan (ASan+UBSan: unit + integration tests) and
-#                           BUILD-tsan (TSan: the tests labelled `threaded`), each with only txpulse_core and
-#                           those tests, and run them against the same services. Default 1 (as in CI) when no
+#   TXPULSE_TEST_SANITIZERS 1: after the main run, build BUILD-asan (ASan+UBSan) and BUILD-tsan (TSan), each
+#                           with only txpulse_core and the unit + integration tests, and run those tests
+#                           against the same services. Default 1 (as in CI) when no
 #                           CTest arguments are given, 0 when they are (a targeted run stays quick)
 set -euo pipefail
 
@@ -137,11 +137,9 @@ if [[ ${TXPULSE_TEST_SANITIZERS:-$sanitizers_default} != 0 ]]; then
             continue
         fi
         phase_end
-        san_select=()
-        [[ $san == tsan ]] && san_select=(-L threaded)
         phase_begin "$san tests"
         if ctest --test-dir "$san_build" --output-on-failure --no-tests=error -j "${TXPULSE_CTEST_JOBS:-2}" \
-                --timeout 900 "${san_select[@]}" "${san_labels[@]}"; then
+                --timeout 900 "${san_labels[@]}"; then
             phase_end
         else
             phase_end failed
