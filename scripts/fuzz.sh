@@ -7,8 +7,9 @@
 #   scripts/fuzz.sh [--seconds N] [--runs N --seed N] [--fresh] [--build-dir DIR] [-- extra libFuzzer flags]
 #
 #   --seconds N   stop after N seconds (default 60)
-#   --runs N      stop after N inputs; with --seed and --fresh the run is the same on every machine, so a
-#                 failure in CI reproduces locally (CTest runs it this way; --seconds still caps it)
+#   --runs N      stop after N inputs (CTest runs 1.5 million with --seed and --fresh; --seconds still caps
+#                 it). libFuzzer's scheduling still varies from run to run, so a failure prints the crashing
+#                 input in base64: `base64 -d >tests/fuzz/regressions/crash-NAME` turns it into a regression
 #   --seed N      libFuzzer's random seed (default: chosen by libFuzzer, printed in the log)
 #   --fresh       start from the seeds only, not from the corpus earlier runs left in the build dir
 #
@@ -104,6 +105,13 @@ set -e
 grep -E "DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb" "$build/fuzz.log" || true
 if [[ $rc -ne 0 ]]; then
     tail -n 60 "$build/fuzz.log" >&2
+    # The build dir of a CI run is gone afterwards: the log must carry the input itself.
+    for f in $(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$build/fuzz.log"); do
+        [[ -f $f ]] || continue
+        echo "fuzz.sh: $(basename "$f") ($(stat -c %s "$f") bytes), base64:" >&2
+        head -c 65536 "$f" | base64 -w 0 >&2
+        echo >&2
+    done
     echo "fuzz.sh: the fuzzer failed (exit $rc); reproducers in $artifacts/" >&2
     exit "$rc"
 fi
