@@ -1,6 +1,7 @@
 #include "feed_client.h"
 
 #include "config.h"
+#include "flow_credit.h"
 #include "logging.h"
 
 #include <QNetworkRequest>
@@ -139,6 +140,7 @@ void FeedClient::start()
 {
     if (m_state != State::Disconnected)
         return;
+    m_stopRequested.store(false);
     if (m_gapFromMs < 0) {
         m_gapFromMs = m_clock.nowMs();
         Q_EMIT gapOpened(m_gapFromMs);
@@ -247,16 +249,42 @@ void FeedClient::onTextMessage(const QString &message)
     QByteArray raw = message.toUtf8();
     countFrame(raw.size());
     const qint64 now = m_clock.nowMs();
+    if (m_credit)
+        m_credit->acquire(1);
     if (!m_options.coalesce) {
         Q_EMIT messageReceived(raw, now);
+    } else {
+        if (m_frames.isEmpty()) {
+            m_framesSinceMs = now;
+            // Runs after QWebSocket has handled everything that this socket read delivered.
+            QMetaObject::invokeMethod(this, &FeedClient::flushFrames, Qt::QueuedConnection);
+        }
+        m_frames.append(std::move(raw));
+    }
+    if (m_credit && m_credit->isFull())
+        waitForCredit();
+}
+
+void FeedClient::waitForCredit()
+{
+    if (m_stopRequested.load())
         return;
+    // What we hold ourselves counts as in flight too and could never be released: hand it off first.
+    flushFrames();
+    QElapsedTimer paused;
+    paused.start();
+    ++m_statistics.pauses;
+    m_stats.feedPauses.fetch_add(1, std::memory_order_relaxed);
+    qint64 counted = 0; // the stats show a long pause while it lasts, one slice at a time
+    for (bool room = false; !room && !m_stopRequested.load();) {
+        room = m_credit->waitForRoom(kPauseSliceMs);
+        const qint64 ms = paused.elapsed();
+        m_statistics.pausedMs += ms - counted;
+        m_stats.feedPausedMs.fetch_add(ms - counted, std::memory_order_relaxed);
+        counted = ms;
     }
-    if (m_frames.isEmpty()) {
-        m_framesSinceMs = now;
-        // Runs after QWebSocket has handled everything that this socket read delivered.
-        QMetaObject::invokeMethod(this, &FeedClient::flushFrames, Qt::QueuedConnection);
-    }
-    m_frames.append(std::move(raw));
+    // The silence was ours: the stall watchdog starts counting again from here.
+    m_lastActivity.start();
 }
 
 void FeedClient::flushFrames()

@@ -12,6 +12,7 @@
 #include <QString>
 #include <QUrl>
 
+#include <atomic>
 #include <cstdint>
 #include <random>
 
@@ -21,6 +22,7 @@ class QWebSocket;
 namespace txpulse {
 
 struct Config;
+class FlowCredit;
 
 // Timing and limits of a FeedClient. Production values come from the Config (seconds); tests pass
 // milliseconds so that reconnects, stalls and pings happen within a test's time budget without sleeping.
@@ -69,6 +71,8 @@ struct FeedStatistics {
     qint64 bytes = 0;
     qint64 rejected = 0;         // refused at the socket level: binary, oversized, invalid UTF-8 frames
     qint64 reconnects = 0;       // reconnect attempts (every open() after the first)
+    qint64 pauses = 0;           // backpressure: times reading stopped because the FlowCredit was full
+    qint64 pausedMs = 0;         // backpressure: time spent not reading
 };
 
 // The live feed: a QWebSocket to a blockchain.com-protocol server. It subscribes with {"op":"unconfirmed_sub"}
@@ -79,9 +83,20 @@ struct FeedStatistics {
 // Periods without a subscribed connection are gaps: gapOpened() when the connection is lost (or at the
 // first start(), so the time before the first connection counts too), gapClosed() once subscribed again.
 //
-// Thread affinity: the GUI (main) thread; never blocks. Owned by the composition root, which also owns the
-// Stats and the Clock and keeps them alive longer than this object. Teardown: stop() closes the socket
-// cleanly; the destructor aborts it without emitting anything.
+// Backpressure (setFlowCredit()): every text message takes one credit. When the credit is full the client
+// hands off what it has and then stops reading, i.e. waits on its thread (in slices of kPauseSliceMs,
+// re-checking requestStop()) until the credit is back at its low-water mark. Meanwhile the socket is not read,
+// the TCP receive window fills and the server is throttled by TCP flow control; nothing is dropped. A pause is
+// ours, not the feed's: it is counted in Stats::feedPauses/feedPausedMs, never as a stall or a gap.
+// QWebSocket (Qt 6.4) cannot stop reading without blocking: QWebSocketPrivate::processData() consumes every
+// byte its socket has buffered and emits each message synchronously; there is no public way to leave data in
+// the socket. Hence the wait, and hence this object's own thread in the application (docs/architecture.md).
+//
+// Thread affinity: any one thread with an event loop; the application gives it its own ("txpulse-feed")
+// because it blocks while paused. Without a FlowCredit it never blocks. Owned by the composition root, which
+// also owns the Stats, the Clock and the FlowCredit and keeps them alive longer than this object. Teardown:
+// requestStop() (any thread) then stop() on its thread closes the socket cleanly; the destructor aborts it
+// without emitting anything.
 class FeedClient : public QObject {
     Q_OBJECT
 
@@ -91,6 +106,14 @@ public:
 
     FeedClient(FeedOptions options, Stats &stats, const Clock &clock, QObject *parent = nullptr);
     ~FeedClient() override;
+
+    static constexpr int kPauseSliceMs = 50;
+
+    // Before start(); nullptr (the default): no backpressure.
+    void setFlowCredit(FlowCredit *credit) { m_credit = credit; }
+    // Thread-safe: makes a paused client return from its wait within kPauseSliceMs and not pause again until
+    // the next start(). Call it before invoking stop() on the client's thread.
+    void requestStop() { m_stopRequested.store(true); }
 
     State state() const { return m_state; }
     FeedStatistics statistics() const { return m_statistics; }
@@ -131,6 +154,7 @@ private:
     void sendText(const QString &text);
     void publishStatistics();
     void flushFrames();
+    void waitForCredit();
 
     FeedOptions m_options;
     Stats &m_stats;
@@ -144,6 +168,8 @@ private:
     qint64 m_rejectLogged = 0;
     QList<QByteArray> m_frames; // coalesce: received this event-loop turn, not yet handed off
     qint64 m_framesSinceMs = 0;
+    FlowCredit *m_credit = nullptr;
+    std::atomic<bool> m_stopRequested{false};
 
     QTimer *m_pingTimer;
     QTimer *m_watchdogTimer;

@@ -1,6 +1,7 @@
 #include "ingest_worker.h"
 
 #include "feed_recorder.h"
+#include "flow_credit.h"
 #include "logging.h"
 
 #include <QTimer>
@@ -54,10 +55,14 @@ void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
         break;
     case ParseOutcome::Kind::Ignored:
         m_stats.feedIgnored.fetch_add(1, std::memory_order_relaxed);
+        if (m_credit)
+            m_credit->release(1);
         break;
     case ParseOutcome::Kind::Rejected:
         m_stats.countReject(outcome.error);
         m_rejectLog.note(outcome.error, outcome.detail, raw);
+        if (m_credit)
+            m_credit->release(1);
         break;
     }
 }
@@ -81,6 +86,8 @@ void IngestWorker::emitBatch()
     if (!m_pending || m_pending->transactions.empty())
         return;
     m_pending->sequence = ++m_sequence;
+    if (m_credit)
+        m_pending->credit = m_credit->lease(qint64(m_pending->transactions.size()));
     TxBatchPtr batch = std::move(m_pending);
     m_pending.reset();
     Q_EMIT batchReady(batch);

@@ -18,6 +18,7 @@ namespace txpulse {
 
 class Clock;
 class FeedRecorder;
+class FlowCredit;
 
 struct IngestOptions {
     QString recordFile;        // non-empty: append every raw message here (see FeedRecorder)
@@ -42,6 +43,9 @@ public:
     ~IngestWorker() override;
 
     bool isRecording() const;
+    // Before the first message. Gives back the feed's credit (FlowCredit) of a message that is not a
+    // transaction once it is parsed, and attaches a lease for the transactions to every batch (TxBatch::credit).
+    void setFlowCredit(FlowCredit *credit) { m_credit = credit; }
 
 public Q_SLOTS:
     void handleMessage(const QByteArray &raw, qint64 receivedMs);
@@ -59,6 +63,7 @@ private:
     TransactionParser m_parser;
     RejectLog m_rejectLog;
     FeedRecorder *m_recorder = nullptr;
+    FlowCredit *m_credit = nullptr;
     QTimer *m_batchTimer;
     std::shared_ptr<TxBatch> m_pending;
     std::uint64_t m_sequence = 0;

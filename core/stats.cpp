@@ -27,6 +27,10 @@ StatsSample Stats::sample() const
     s.feedTransactions = feedTransactions.load(r);
     s.feedIgnored = feedIgnored.load(r);
     s.feedReconnects = feedReconnects.load(r);
+    s.feedInFlight = feedInFlight.load(r);
+    s.feedInFlightPeak = feedInFlightPeak.load(r);
+    s.feedPauses = feedPauses.load(r);
+    s.feedPausedMs = feedPausedMs.load(r);
     for (std::size_t i = 0; i < kParseErrorCount; ++i) {
         s.rejectsByReason[i] = rejectsByReason[i].load(r);
         s.feedRejected += s.rejectsByReason[i];

@@ -31,6 +31,10 @@ struct StatsSample {
     std::int64_t feedIgnored = 0;          // valid messages with another op (pong, block, ...)
     std::int64_t feedRejected = 0;         // sum of rejectsByReason
     std::int64_t feedReconnects = 0;
+    std::int64_t feedInFlight = 0;         // handed off by the feed, not yet in a bounded queue (FlowCredit)
+    std::int64_t feedInFlightPeak = 0;
+    std::int64_t feedPauses = 0;           // times the feed stopped reading because feedInFlight was too high
+    std::int64_t feedPausedMs = 0;         // time spent not reading for that reason (backpressure)
     std::array<std::int64_t, kParseErrorCount> rejectsByReason{};
 
     std::int64_t produced = 0;        // delivery reports with success
@@ -64,6 +68,10 @@ public:
     std::atomic<std::int64_t> feedTransactions{0};
     std::atomic<std::int64_t> feedIgnored{0};
     std::atomic<std::int64_t> feedReconnects{0};
+    std::atomic<std::int64_t> feedInFlight{0};
+    std::atomic<std::int64_t> feedInFlightPeak{0};
+    std::atomic<std::int64_t> feedPauses{0};
+    std::atomic<std::int64_t> feedPausedMs{0};
     std::array<std::atomic<std::int64_t>, kParseErrorCount> rejectsByReason{};
 
     std::atomic<std::int64_t> produced{0};

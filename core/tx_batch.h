@@ -25,6 +25,8 @@ struct TxBatch {
     std::vector<Transaction> transactions;
     std::vector<PartitionOffset> offsets; // empty unless the batch came from Kafka
     std::uint64_t sequence = 0;           // the sender's running number, for acknowledgements
+    // Feed backpressure (FlowCredit::lease()): releases the batch's credits when the last receiver drops it.
+    std::shared_ptr<const void> credit;
 };
 
 using TxBatchPtr = std::shared_ptr<const TxBatch>;
