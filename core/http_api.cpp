@@ -498,6 +498,14 @@ HttpApi::BodyPtr HttpApi::metricsBody()
                  st.rejectsByReason[i]);
     }
     counter("txpulse_feed_reconnects_total", "Feed reconnections.", st.feedReconnects);
+    gauge("txpulse_feed_in_flight", "Feed messages handed off and not yet in a bounded queue (backpressure bound).",
+          st.feedInFlight);
+    gauge("txpulse_feed_in_flight_peak", "Highest txpulse_feed_in_flight since start.", st.feedInFlightPeak);
+    counter("txpulse_feed_backpressure_pauses_total", "Times the feed stopped reading because too much was in flight.",
+            st.feedPauses);
+    w.family("txpulse_feed_backpressure_paused_seconds_total", "counter",
+             "Time the feed spent not reading because too much was in flight.");
+    w.sample("txpulse_feed_backpressure_paused_seconds_total", static_cast<double>(st.feedPausedMs) / 1000.0);
     counter("txpulse_kafka_produced_total", "Messages Kafka acknowledged.", st.produced);
     counter("txpulse_kafka_produce_errors_total", "Messages Kafka failed to deliver.", st.produceErrors);
     gauge("txpulse_kafka_produce_queue", "Messages waiting in the producer.", st.produceQueue);

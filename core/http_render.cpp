@@ -381,6 +381,14 @@ QByteArray statsJson(const Snapshot &s, const Rates &r)
     appendNumber(out, st.feedRejected);
     appendKey(out, "reconnects");
     appendNumber(out, st.feedReconnects);
+    appendKey(out, "in_flight");
+    appendNumber(out, st.feedInFlight);
+    appendKey(out, "in_flight_peak");
+    appendNumber(out, st.feedInFlightPeak);
+    appendKey(out, "paused");
+    appendNumber(out, st.feedPauses);
+    appendKey(out, "paused_seconds");
+    appendDouble(out, double(st.feedPausedMs) / 1000.0);
     appendKey(out, "rejects_by_reason");
     out += '{';
     for (std::size_t i = 0; i < kParseErrorCount; ++i) {
