@@ -18,6 +18,7 @@ namespace txpulse {
 
 class Aggregator;
 class FeedClient;
+class FlowCredit;
 class HttpApi;
 class IngestWorker;
 class KafkaConsumer;
@@ -33,6 +34,10 @@ class MainWindow;
 //   pipeline    FeedClient -> IngestWorker -> KafkaProducer ... KafkaConsumer -> Aggregator(RedisStore)
 //   roles       ingest: the first half only; aggregate: the second half; view: Aggregator read-only
 //   views       Aggregator publishes Snapshots into the SnapshotHub; MainWindow and HttpApi read them
+//
+// Backpressure: a FlowCredit bounds what the feed has handed off and nothing bounded holds yet (queued events
+// to the ingest worker and on to the producer, or to the aggregator in standalone mode); the FeedClient runs
+// on its own thread because it stops reading by waiting there (see FeedClient).
 //
 // Lives on the main thread. Shutdown: stop the feed, flush ingest, close the producer (flush with a
 // timeout), close the consumer, stop the aggregator, then quit and join every thread.
@@ -55,13 +60,16 @@ private:
     void watchUnixSignals();
     void applySettings(const Config &config);
     FeedClient *createFeedClient();
+    void stopFeed();
 
     Config m_config;
     std::unique_ptr<Clock> m_clock;
     EventClock *m_eventClock = nullptr; // m_clock when --clock replay
     Stats m_stats;
     SnapshotHub m_hub;
+    std::unique_ptr<FlowCredit> m_credit; // before the threads: batches dying with them release into it
 
+    QThread m_feedThread;
     QThread m_ingestThread;
     QThread m_producerThread;
     QThread m_consumerThread;
