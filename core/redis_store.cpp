@@ -45,6 +45,58 @@ local function addSumsToRanking(rk, sums, sign)
   end
   addToRanking(rk, names, 1, #names, deltas, 0, sign)
 end
+-- Dedupe: `seen` is a SET of dedupe keys (one O(1) lookup per hash, whatever minute it was counted in);
+-- `s:<minute>` holds the keys whose event minute that is (msgpack arrays of strings, one appended per batch) so
+-- expire() can remove them from `seen` when the minute leaves; `seen:minutes` is the ZSET of those minutes.
+-- The TTL of s:<m> outlasts its minute by one more key TTL: it is a backstop, expire() deletes it first.
+local function seenListTtl(m, nowS, keyTtl)
+  return math.max(tonumber(m) * 60 - nowS + 2 * keyTtl, keyTtl)
+end
+-- Layout 1 kept `seen` as a ZSET dedupe key -> minute: convert it in place, once (same key name, so a process
+-- still running the old script fails with WRONGTYPE instead of counting a hash twice).
+local function migrateSeen(P, nowS, keyTtl)
+  local dk = P .. 'seen'
+  if redis.call('TYPE', dk)['ok'] ~= 'zset' then return end
+  local groups = {}
+  local flat = redis.call('ZRANGE', dk, 0, -1, 'WITHSCORES')
+  for j = 1, #flat, 2 do
+    local m = string.format('%d', tonumber(flat[j + 1]))
+    local g = groups[m]
+    if not g then
+      g = {}
+      groups[m] = g
+    end
+    g[#g + 1] = flat[j]
+  end
+  redis.call('DEL', dk)
+  for m, g in pairs(groups) do
+    for c = 1, #g, 1000 do redis.call('SADD', dk, unpack(g, c, math.min(c + 999, #g))) end
+    local sk = P .. 's:' .. m
+    redis.call('APPEND', sk, cmsgpack.pack(g))
+    redis.call('EXPIRE', sk, seenListTtl(m, nowS, keyTtl))
+    redis.call('ZADD', P .. 'seen:minutes', m, m)
+  end
+  redis.call('EXPIRE', dk, keyTtl)
+  redis.call('EXPIRE', P .. 'seen:minutes', keyTtl)
+end
+-- Forgets the dedupe keys of the event minutes <= target.
+local function pruneSeen(P, target)
+  local dk, mk = P .. 'seen', P .. 'seen:minutes'
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', mk, '-inf', target)) do
+    local sk = P .. 's:' .. m
+    local blob = redis.call('GET', sk)
+    local off = 0
+    while blob and off >= 0 do
+      local nextOff, keys = cmsgpack.unpack_one(blob, off)
+      off = nextOff
+      if keys then
+        for c = 1, #keys, 1000 do redis.call('SREM', dk, unpack(keys, c, math.min(c + 999, #keys))) end
+      end
+    end
+    redis.call('DEL', sk)
+  end
+  redis.call('ZREMRANGEBYSCORE', mk, '-inf', target)
+end
 -- The (address, satoshis) pairs of one minute bucket, summed: a string of msgpack arrays, one per batch.
 local function readBucket(blob, sums)
   local total, off = 0, 0
@@ -70,18 +122,20 @@ end
 // One batch, atomically, as an optimistic check-and-write: apply() has already classified the batch (late
 // against `floor`, duplicates within the batch and against what earlier attempts learned) and aggregated
 // what it believes is new: per-minute counts, per-minute address buckets (msgpack, ready to APPEND), per-
-// address sums and the newest latestMax raw messages. The script only verifies the two assumptions, so its
-// work is O(distinct keys) plus one ZMSCORE/ZADD of the new hashes, not Lua work per output:
+// address sums, the new dedupe keys grouped by event minute (msgpack) and the newest latestMax raw messages.
+// The script only verifies the two assumptions, so its work is O(distinct keys) plus one SMISMEMBER/SADD of
+// the new hashes, not Lua work per output:
 //   - the window floor max(expiry marker, nowMinute - W) is `floor`, else it writes nothing and returns
 //     {0, actual floor};
-//   - none of the new hashes is in `seen` (ZSET hash -> minute, pruned by expire() with its minute), else it
-//     writes nothing and returns {1, {0-based positions of the known ones}}.
+//   - none of the new hashes is in `seen` (a SET, pruned by expire() through the s:<event minute> lists),
+//     else it writes nothing and returns {1, {0-based positions of the known ones}}.
 // apply() then reclassifies and sends again; when both hold it writes everything and returns {2}. A minute
 // bucket is a string of msgpack arrays [address, satoshis, ...], one appended per batch: expire() needs its
 // pairs once, and a string costs half the memory of a hash.
 // ARGV: prefix, nowMinute, windowMinutes, floor, keyTtlSeconds, latestMax, nKeys, nMinutes, nAddresses,
-//       nLatest, totalSatoshis, then keys[nKeys], (score, key)[nKeys], (minute, count, ttl, bucket)[nMinutes],
-//       addresses[nAddresses], satoshis[nAddresses], raw[nLatest] (oldest first)
+//       nLatest, totalSatoshis, nowSeconds, nSeenMinutes, then keys[nKeys], (minute, count, ttl, bucket)[nMinutes],
+//       (event minute, ttl, msgpack keys)[nSeenMinutes], addresses[nAddresses], satoshis[nAddresses],
+//       raw[nLatest] (oldest first)
 const std::string kApplyScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local nowMin = tonumber(ARGV[2])
 local W = tonumber(ARGV[3])
@@ -90,7 +144,10 @@ local keyTtl = ARGV[5]
 local latestMax = tonumber(ARGV[6])
 local nKeys, nMin, nAddr, nLatest = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local total = ARGV[11]
+local nowS = tonumber(ARGV[12])
+local nSeenMin = tonumber(ARGV[13])
 local marker = P .. 'expired'
+migrateSeen(P, nowS, tonumber(keyTtl))
 local E = tonumber(redis.call('GET', marker))
 if not E then
   E = nowMin - W
@@ -98,25 +155,23 @@ if not E then
 end
 local floor = math.max(E, nowMin - W)
 if floor ~= assumed then return {0, floor} end
-local k0 = 12
+local k0 = 14
 local kEnd = k0 + nKeys - 1
 local dk = P .. 'seen'
 local known = {}
 for c = k0, kEnd, 1000 do
   local last = math.min(c + 999, kEnd)
-  local scores = redis.call('ZMSCORE', dk, unpack(ARGV, c, last))
+  local member = redis.call('SMISMEMBER', dk, unpack(ARGV, c, last))
   for j = c, last do
-    if scores[j - c + 1] then known[#known + 1] = j - k0 end
+    if member[j - c + 1] == 1 then known[#known + 1] = j - k0 end
   end
 end
 if #known > 0 then return {1, known} end
-local z0 = kEnd + 1
-local zEnd = z0 + 2 * nKeys - 1
-for c = z0, zEnd, 2000 do
-  redis.call('ZADD', dk, unpack(ARGV, c, math.min(c + 1999, zEnd)))
+for c = k0, kEnd, 1000 do
+  redis.call('SADD', dk, unpack(ARGV, c, math.min(c + 999, kEnd)))
 end
 local mk = P .. 'minutes'
-local m0 = zEnd + 1
+local m0 = kEnd + 1
 for i = m0, m0 + 4 * nMin - 1, 4 do
   local ms, ttl, blob = ARGV[i], ARGV[i + 2], ARGV[i + 3]
   local ck = P .. 'c:' .. ms
@@ -129,8 +184,16 @@ for i = m0, m0 + 4 * nMin - 1, 4 do
     redis.call('EXPIRE', bk, ttl)
   end
 end
+local s0 = m0 + 4 * nMin
+local smk = P .. 'seen:minutes'
+for i = s0, s0 + 3 * nSeenMin - 1, 3 do
+  local sk = P .. 's:' .. ARGV[i]
+  redis.call('APPEND', sk, ARGV[i + 2])
+  redis.call('EXPIRE', sk, ARGV[i + 1])
+  redis.call('ZADD', smk, ARGV[i], ARGV[i])
+end
 local rk = P .. 'rank'
-local a0 = m0 + 4 * nMin
+local a0 = s0 + 3 * nSeenMin
 addToRanking(rk, ARGV, a0, a0 + nAddr - 1, ARGV, nAddr, -1)
 if total ~= '0' then redis.call('INCRBY', P .. 'rank:total', total) end
 if nLatest > 0 then
@@ -141,7 +204,7 @@ if nLatest > 0 then
   redis.call('EXPIRE', lk, keyTtl)
 end
 if nKeys > 0 then
-  for _, k in ipairs({rk, P .. 'rank:total', mk, dk, marker}) do redis.call('EXPIRE', k, keyTtl) end
+  for _, k in ipairs({rk, P .. 'rank:total', mk, dk, smk, marker}) do redis.call('EXPIRE', k, keyTtl) end
 else
   redis.call('EXPIRE', marker, keyTtl)
 end
@@ -152,12 +215,14 @@ return {2}
 // because the marker moves in the same atomic step, whichever process gets there first. When buckets have
 // expired by TTL before anyone could subtract them (every aggregator down for longer than the margin), the
 // ranking is rebuilt from the buckets still in the window.
-// ARGV: prefix, target, keyTtlSeconds, gapCutoffMs.  Returns {minutes subtracted, rebuilt 0|1}.
+// The dedupe keys of event minutes <= target leave `seen` in the same step.
+// ARGV: prefix, target, keyTtlSeconds, gapCutoffMs, nowSeconds.  Returns {minutes subtracted, rebuilt 0|1}.
 const std::string kExpireScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local target = tonumber(ARGV[2])
 local keyTtl = ARGV[3]
 local gapCutoff = tonumber(ARGV[4])
 local marker = P .. 'expired'
+migrateSeen(P, tonumber(ARGV[5]), tonumber(keyTtl))
 local rk, tk, mk, gk = P .. 'rank', P .. 'rank:total', P .. 'minutes', P .. 'gaps'
 local E = tonumber(redis.call('GET', marker))
 if E ~= nil and target <= E then return {0, 0} end
@@ -173,7 +238,7 @@ if E ~= nil then
   end
   addSumsToRanking(rk, sums, 1)
   redis.call('ZREMRANGEBYSCORE', mk, '-inf', target)
-  redis.call('ZREMRANGEBYSCORE', P .. 'seen', '-inf', target)
+  pruneSeen(P, target)
   redis.call('ZREMRANGEBYSCORE', rk, 0, '+inf')
   if sub ~= 0 then redis.call('INCRBY', tk, string.format('%d', -sub)) end
   if lost then
@@ -192,7 +257,7 @@ if E ~= nil then
   end
 end
 redis.call('SET', marker, string.format('%d', target))
-for _, k in ipairs({rk, tk, mk, gk, P .. 'seen', marker}) do redis.call('EXPIRE', k, keyTtl) end
+for _, k in ipairs({rk, tk, mk, gk, P .. 'seen', P .. 'seen:minutes', marker}) do redis.call('EXPIRE', k, keyTtl) end
 return {subtracted, rebuilt}
 )lua");
 
@@ -253,7 +318,7 @@ std::int64_t keyTtlSeconds(const StoreOptions &o)
 // One transaction of a batch as the apply script sees it.
 struct ApplyItem {
     std::int64_t minute = 0; // aggregated in
-    std::int64_t score = 0;  // kept in `seen` until this minute leaves: its own (later than `minute` if future)
+    std::int64_t score = 0;  // kept in `seen` until this minute leaves: its own event minute (later if future)
     bool future = false;
     std::string key;         // dedupeKey(hash)
 };
@@ -328,16 +393,20 @@ RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options,
         }
     }
     const std::size_t nLatest = std::min(fresh.size(), std::size_t(kLatestCount));
+    // The new dedupe keys by the minute that keeps them in `seen` (almost always one or two per batch).
+    std::map<std::int64_t, std::vector<std::string_view>> seenMinutes;
+    for (std::size_t i : fresh)
+        seenMinutes[items[i].score].push_back(items[i].key);
 
+    const std::int64_t keyTtl = keyTtlSeconds(options);
     RedisCommand cmd{"EVALSHA"};
     cmd.arg(scriptSha(ApplyScript)).arg("0").arg(prefix);
-    cmd.argInt(minuteOfMs(nowMs)).argInt(options.windowMinutes).argInt(floor).argInt(keyTtlSeconds(options));
+    cmd.argInt(minuteOfMs(nowMs)).argInt(options.windowMinutes).argInt(floor).argInt(keyTtl);
     cmd.argInt(kLatestCount).argInt(std::int64_t(fresh.size())).argInt(std::int64_t(minutes.size()));
     cmd.argInt(std::int64_t(rank.size())).argInt(std::int64_t(nLatest)).argInt(total);
+    cmd.argInt(nowMs / 1000).argInt(std::int64_t(seenMinutes.size()));
     for (std::size_t i : fresh)
         cmd.arg(items[i].key);
-    for (std::size_t i : fresh)
-        cmd.argInt(items[i].score).arg(items[i].key);
     std::unordered_map<std::string_view, std::int64_t> sums;
     std::string bucket;
     for (auto &[minute, m] : minutes) {
@@ -354,6 +423,14 @@ RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options,
         }
         cmd.argInt(minute).argInt(m.count).argInt((minute + options.windowMinutes) * 60 + kKeyMarginSeconds - nowMs / 1000);
         cmd.arg(bucket);
+    }
+    for (const auto &[minute, keys] : seenMinutes) {
+        bucket.clear();
+        msgpackArray(bucket, keys.size());
+        for (std::string_view k : keys)
+            msgpackString(bucket, k);
+        // As seenListTtl() in the scripts: a backstop one key TTL past the minute's own; expire() deletes first.
+        cmd.argInt(minute).argInt(std::max(minute * 60 - nowMs / 1000 + 2 * keyTtl, keyTtl)).arg(bucket);
     }
     for (const auto &entry : rank)
         cmd.arg(entry.first);
@@ -501,7 +578,7 @@ Expected<void> RedisStore::expire()
     RedisCommand cmd{"EVALSHA"};
     cmd.arg(scriptSha(ExpireScript)).arg("0").arg(m_prefix);
     const std::int64_t target = windowFloor(nowMs, m_options.windowMinutes);
-    cmd.argInt(target).argInt(keyTtlSeconds(m_options)).argInt(gapCutoffMs);
+    cmd.argInt(target).argInt(keyTtlSeconds(m_options)).argInt(gapCutoffMs).argInt(nowMs / 1000);
     auto reply = evalScript(ExpireScript, cmd);
     if (!reply)
         return reply.error();

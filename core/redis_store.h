@@ -12,12 +12,14 @@ namespace txpulse {
 
 // The Store of pipeline mode: the aggregates as a materialised view in Redis, shared by every aggregate and
 // view process that uses the same prefix. Each apply() is one EVALSHA of one Lua script (dedupe against a
-// ZSET of hashes, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
+// SET of hashes, per-minute counts and address buckets, the running ranking, the latest list), atomic, so two
 // processes applying overlapping batches still count every hash once (apply() aggregates the batch itself
 // and the script only checks that the hashes are new and the window floor is the one assumed; otherwise
 // apply() reclassifies and sends again, at most kApplyAttempts times). read() is one pipelined round trip.
 // Keys (all under the prefix, all with TTLs so memory is bounded by the window):
-//   seen  ZSET 32-byte hash -> minute   c:<minute>  count          b:<minute>  msgpack (address, satoshis)
+//   seen  SET of 32-byte hashes           c:<minute>  count          b:<minute>  msgpack (address, satoshis)
+//   s:<minute>  msgpack, the hashes of that event minute (expire() removes them from `seen` with it)
+//   seen:minutes      ZSET of the minutes with an s: key (layout 1's `seen` ZSET is converted on first use)
 //   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
 //   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
 //   latest            LIST of raw messages   gaps     ZSET "from:to" by from

@@ -372,6 +372,58 @@ private Q_SLOTS:
         QCOMPARE(v.minutes[v.minutes.size() - 2].count, 1);
     }
 
+    // A future-dated transaction is counted in the minute it arrives, but its dedupe entry must last until its
+    // own (later) minute leaves the window: redeliveries while it is still future (another "now" minute), once
+    // it no longer is (aggregated in its own minute if new), and after its arrival minute has left the window
+    // are all duplicates; only when its own minute has left is it late.
+    void futureRedeliveryAcrossTheSkewBoundary()
+    {
+        using namespace storetest;
+        const int w = txpulse::kRankingWindowMinutes;
+        txpulse::ManualClock clock(kBaseMs);
+        auto store = makeStore(clock);
+        const std::int64_t ownMinute = kBaseMinute + 60; // an hour ahead: beyond kFutureSkewSeconds
+        const auto f = makeTx("future", secondsAt(ownMinute), {{"addrF", 40}});
+        auto r = applyOk(*store, {f});
+        QCOMPARE(r.applied, 1);
+        QCOMPARE(r.future, 1);
+
+        clock.advanceMs(5 * 60'000); // still future, another current minute
+        expireOk(*store);
+        r = applyOk(*store, {f});
+        QCOMPARE(r.duplicates, 1);
+        QCOMPARE(r.future, 0);
+
+        clock.setMs(ownMinute * 60'000 + 30'000); // no longer future: its own minute is the current one
+        expireOk(*store);
+        r = applyOk(*store, {f, makeTx("now", secondsAt(ownMinute), {{"addrN", 2}})});
+        QCOMPARE(r.duplicates, 1);
+        QCOMPARE(r.applied, 1);
+        auto v = readAll(*store);
+        QCOMPARE(v.minutes.back().count, 1); // only "now": f stays counted in the minute it arrived in
+        QCOMPARE(v.minutes[v.minutes.size() - 61].count, 1);
+        QCOMPARE(describe(v.top), QStringLiteral("addrF=40 addrN=2"));
+
+        // Its arrival minute leaves the window (its bucket is subtracted), its own minute has not.
+        clock.setMs((kBaseMinute + w + 1) * 60'000 + 30'000);
+        expireOk(*store);
+        r = applyOk(*store, {f});
+        QCOMPARE(r.duplicates, 1);
+        QCOMPARE(r.late, 0);
+        v = readAll(*store);
+        QCOMPARE(describe(v.top), QStringLiteral("addrN=2"));
+
+        // Its own minute leaves: a redelivery is late now, and nothing of it remains.
+        clock.setMs((ownMinute + w) * 60'000 + 30'000);
+        expireOk(*store);
+        r = applyOk(*store, {f});
+        QCOMPARE(r.late, 1);
+        QCOMPARE(r.applied, 0);
+        v = readAll(*store);
+        QVERIFY2(v.top.empty(), qPrintable(describe(v.top)));
+        QCOMPARE(v.rankedSatoshis, 0);
+    }
+
     void windowSlidesExactlyOnce()
     {
         using namespace storetest;

@@ -159,9 +159,12 @@ private Q_SLOTS:
                     const std::int64_t ttl = ttlOf(store->connection(), key);
                     QVERIFY2(ttl > 0, key.constData());
                     const QByteArray name = key.mid(prefix.toUtf8().size());
-                    std::int64_t bound = std::int64_t(w) * 60 + 600 + 60;
+                    const std::int64_t keyTtl = std::int64_t(w) * 60 + 600;
+                    std::int64_t bound = keyTtl + 60;
                     if (name.startsWith("c:") || name.startsWith("b:"))
                         bound = (name.mid(2).toLongLong() + w) * 60 + 600 - lastWrite[name.mid(2).toLongLong()];
+                    else if (name.startsWith("s:")) // a backstop: one key TTL past the minute's own
+                        bound = name.mid(2).toLongLong() * 60 + 2 * keyTtl - lastWrite[name.mid(2).toLongLong()];
                     QVERIFY2(ttl <= bound, qPrintable(QStringLiteral("%1 ttl %2 > %3").arg(QString::fromLatin1(name.toHex())).arg(ttl).arg(bound)));
                 }
             }
@@ -174,31 +177,95 @@ private Q_SLOTS:
         std::int64_t minuteKeys = 0;
         for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
             const QByteArray name = key.mid(prefix.toUtf8().size());
-            if (name.startsWith("c:") || name.startsWith("b:")) {
+            if (name.startsWith("c:") || name.startsWith("b:") || name.startsWith("s:")) {
                 QVERIFY2(name.mid(2).toLongLong() > nowMinute - w, name.constData());
                 ++minuteKeys;
             } else {
-                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps", "seen"}).contains(name),
+                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps", "seen",
+                                            "seen:minutes"})
+                             .contains(name),
                          name.constData());
             }
         }
-        QVERIFY(minuteKeys <= 2 * w);
-        RedisCommand old{"ZCOUNT"};
-        old.arg(prefix.toUtf8() + "seen").arg("-inf").argInt(nowMinute - w);
-        auto stale = store->connection().command(old);
-        QVERIFY(stale);
-        QCOMPARE(stale->integer, 0);
-        RedisCommand card{"ZCARD"};
+        QVERIFY(minuteKeys <= 3 * w);
+        // The dedupe set holds exactly the hashes whose minute is still in the window.
+        std::int64_t expectedSeen = 0;
+        for (int minute = 0; minute < 4 * 60; ++minute)
+            for (int i = 0; i < 5; ++i)
+                expectedSeen += kBaseMinute + minute - i * 7 > nowMinute - w ? 1 : 0;
+        RedisCommand card{"SCARD"};
         card.arg(prefix.toUtf8() + "seen");
         auto seen = store->connection().command(card);
         QVERIFY(seen);
-        QVERIFY(seen->integer > 0 && seen->integer <= 5 * (w + 30));
+        QVERIFY(expectedSeen > 0);
+        QCOMPARE(seen->integer, expectedSeen);
         auto v = readAll(*store);
         std::int64_t inWindow = 0;
         for (const auto &m : v.minutes)
             inWindow += m.count;
         QCOMPARE(v.rankedSatoshis, 3 * inWindow);
         QVERIFY(v.gaps.empty()); // the old gap was pruned with its minutes
+    }
+
+    // Layout 1 kept `seen` as a ZSET dedupe key -> minute. The first script to run converts it in place: the
+    // hashes it holds stay duplicates, and they leave with their minute as before.
+    void oldSeenZsetIsConverted()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        const QByteArray p = prefix.toUtf8();
+        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        const auto a = makeTx("old-a", secondsAt(kBaseMinute - 2), {{"addrA", 5}});
+        const auto b = makeTx("old-b", secondsAt(kBaseMinute + 60), {{"addrB", 6}}); // future: kept by its own minute
+        QCOMPARE(applyOk(*store, {a, b}).applied, 2);
+        // Rewrite the dedupe state as layout 1 had it.
+        for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
+            const QByteArray name = key.mid(p.size());
+            if (name == "seen" || name == "seen:minutes" || name.startsWith("s:")) {
+                RedisCommand del{"DEL"};
+                del.arg(key);
+                QVERIFY(store->connection().command(del));
+            }
+        }
+        RedisCommand zadd{"ZADD"};
+        zadd.arg(p + "seen").argInt(kBaseMinute - 2).arg(QByteArray::fromHex(QByteArray::fromStdString(a.hash)));
+        zadd.argInt(kBaseMinute + 60).arg(QByteArray::fromHex(QByteArray::fromStdString(b.hash)));
+        QVERIFY(store->connection().command(zadd));
+
+        auto r = applyOk(*store, {a, b, makeTx("new-c", secondsAt(kBaseMinute), {{"addrC", 7}})});
+        QCOMPARE(r.duplicates, 2);
+        QCOMPARE(r.applied, 1);
+        RedisCommand typeOf{"TYPE"};
+        typeOf.arg(p + "seen");
+        auto type = store->connection().command(typeOf);
+        QVERIFY(type);
+        QCOMPARE(type->str, QByteArray("set"));
+        const auto scard = [&] {
+            RedisCommand card{"SCARD"};
+            card.arg(p + "seen");
+            auto n = store->connection().command(card);
+            return n ? n->integer : -1;
+        };
+        QCOMPARE(scard(), 3);
+
+        // a's minute leaves: its hash leaves `seen` with its list; b (its own minute an hour later) stays.
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes - 1) * 60'000);
+        expireOk(*store);
+        QCOMPARE(scard(), 2);
+        RedisCommand exists{"EXISTS"};
+        exists.arg(p + "s:" + QByteArray::number(kBaseMinute - 2)).arg(p + "s:" + QByteArray::number(kBaseMinute + 60));
+        auto lists = store->connection().command(exists);
+        QVERIFY(lists);
+        QCOMPARE(lists->integer, 1);
+        QCOMPARE(applyOk(*store, {b}).duplicates, 1);
+        QCOMPARE(applyOk(*store, {a}).late, 1);
+        const auto v = readAll(*store);
+        QCOMPARE(describe(v.top), QStringLiteral("addrC=7 addrB=6"));
+
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 61) * 60'000);
+        expireOk(*store);
+        QCOMPARE(scard(), 0);
     }
 
     void twoProcessesShareOnePrefixExactly()
