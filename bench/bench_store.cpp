@@ -15,6 +15,7 @@
 
 #include <QCoreApplication>
 #include <QRandomGenerator>
+#include <QThread>
 
 #include <algorithm>
 #include <chrono>
@@ -37,13 +38,23 @@ double seconds(Clk::time_point a, Clk::time_point b)
     return std::chrono::duration<double>(b - a).count();
 }
 
-std::int64_t usedMemory(RedisConnection &c)
+std::int64_t infoMemory(RedisConnection &c, const QByteArray &field)
 {
     auto r = c.command(RedisCommand{"INFO", "memory"});
     if (!r)
         return -1;
-    const int at = r->str.indexOf("used_memory:");
-    return at < 0 ? -1 : r->str.mid(at + 12, r->str.indexOf('\r', at) - at - 12).toLongLong();
+    const QByteArray key = field + ':';
+    const int at = r->str.indexOf(key);
+    return at < 0 ? -1 : r->str.mid(at + key.size(), r->str.indexOf('\r', at) - at - key.size()).toLongLong();
+}
+
+// used_memory once Redis has freed what earlier UNLINKs handed to its lazy-free thread (otherwise the previous
+// run's keys, still being freed, make "before" too high and the difference too small).
+std::int64_t usedMemory(RedisConnection &c)
+{
+    for (int i = 0; i < 200 && infoMemory(c, "lazyfree_pending_objects") > 0; ++i)
+        QThread::msleep(50);
+    return infoMemory(c, "used_memory");
 }
 
 void deletePrefix(RedisConnection &c, const QByteArray &prefix)
