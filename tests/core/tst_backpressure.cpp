@@ -12,10 +12,12 @@
 #include "core/feed_test_server.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QTest>
 #include <QThread>
 
 #include <atomic>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -146,7 +148,8 @@ private Q_SLOTS:
         FlowCredit credit(stats, kHigh, kLow);
 
         QThread sinkThread;
-        auto *sink = new SlowSink;
+        auto sinkOwner = std::make_unique<SlowSink>(); // deleted after the threads are joined
+        SlowSink *sink = sinkOwner.get();
         sink->delayUs = 2000;     // 64 transactions per 2 ms: far slower than the feed
         sink->blockAtBatch = 40;  // then one stop of 3 stall timeouts
         sink->blockMs = 3 * kStallMs;
@@ -185,6 +188,14 @@ private Q_SLOTS:
         connect(feed, &FeedClient::statisticsChanged, this,
                 [&](const FeedStatistics &s) { lastStatistics = s; });
         feedThread.start();
+        // A failed check returns early: stop the threads before their QThread objects go (else qFatal).
+        auto joinThreads = qScopeGuard([&] {
+            feed->requestStop();
+            for (QThread *t : {&feedThread, &ingestThread, &sinkThread}) {
+                t->quit();
+                t->wait(10000);
+            }
+        });
         QMetaObject::invokeMethod(feed, &FeedClient::start, Qt::QueuedConnection);
 
         // While the sink is stopped the feed must be stopped too: not reading, so the server cannot write.
@@ -232,6 +243,7 @@ private Q_SLOTS:
 
         feed->requestStop();
         QMetaObject::invokeMethod(feed, &FeedClient::stop, Qt::BlockingQueuedConnection);
+        joinThreads.dismiss();
         feedThread.quit();
         QVERIFY(feedThread.wait(5000));
         ingestThread.quit();
@@ -243,7 +255,6 @@ private Q_SLOTS:
         QCOMPARE(sink->hashes.size(), expected.size());
         for (std::size_t i = 0; i < expected.size(); ++i)
             QCOMPARE(sink->hashes[i], expected[i]);
-        delete sink;
     }
 
     void stopRequestEndsAPause()
@@ -270,6 +281,11 @@ private Q_SLOTS:
         connect(feed, &FeedClient::messagesReceived, this,
                 [&](const QList<QByteArray> &raws) { handedOff += raws.size(); });
         feedThread.start();
+        auto joinThread = qScopeGuard([&] {
+            feed->requestStop();
+            feedThread.quit();
+            feedThread.wait(10000);
+        });
         QMetaObject::invokeMethod(feed, &FeedClient::start, Qt::QueuedConnection);
 
         QTRY_COMPARE(handedOff, qint64(50)); // everything it read was handed off before it paused
