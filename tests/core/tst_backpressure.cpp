@@ -182,15 +182,20 @@ private Q_SLOTS:
         int gapsClosed = 0;
         int losses = 0;
         FeedStatistics lastStatistics;
-        connect(feed, &FeedClient::gapOpened, this, [&] { ++gapsOpened; });
-        connect(feed, &FeedClient::gapClosed, this, [&] { ++gapsClosed; });
-        connect(feed, &FeedClient::connectionLost, this, [&] { ++losses; });
-        connect(feed, &FeedClient::statisticsChanged, this,
+        // The lambdas capture locals: their context is a local too, declared after what they capture, so that
+        // signals still queued when this function returns die with it (ASan: stack-use-after-return when the
+        // next test's event loop delivered them to `this`).
+        QObject receiver;
+        connect(feed, &FeedClient::gapOpened, &receiver, [&] { ++gapsOpened; });
+        connect(feed, &FeedClient::gapClosed, &receiver, [&] { ++gapsClosed; });
+        connect(feed, &FeedClient::connectionLost, &receiver, [&] { ++losses; });
+        connect(feed, &FeedClient::statisticsChanged, &receiver,
                 [&](const FeedStatistics &s) { lastStatistics = s; });
         feedThread.start();
         // A failed check returns early: stop the threads before their QThread objects go (else qFatal).
         auto joinThreads = qScopeGuard([&] {
-            feed->requestStop();
+            if (!feedThread.isFinished()) // finished: deleteLater has deleted the feed
+                feed->requestStop();
             for (QThread *t : {&feedThread, &ingestThread, &sinkThread}) {
                 t->quit();
                 t->wait(10000);
@@ -278,11 +283,13 @@ private Q_SLOTS:
         feed->moveToThread(&feedThread);
         connect(&feedThread, &QThread::finished, feed, &QObject::deleteLater);
         qint64 handedOff = 0;
-        connect(feed, &FeedClient::messagesReceived, this,
+        QObject receiver; // after what the lambda captures (see slowConsumerHoldsBackAFastSource)
+        connect(feed, &FeedClient::messagesReceived, &receiver,
                 [&](const QList<QByteArray> &raws) { handedOff += raws.size(); });
         feedThread.start();
         auto joinThread = qScopeGuard([&] {
-            feed->requestStop();
+            if (!feedThread.isFinished()) // finished: deleteLater has deleted the feed
+                feed->requestStop();
             feedThread.quit();
             feedThread.wait(10000);
         });
