@@ -38,6 +38,11 @@ public:
     std::atomic<bool> blocking{false};
     std::atomic<qint64> received{0};
     std::vector<std::string> hashes; // on the sink thread only; read after its thread has finished
+    // TSan cannot see the queued hand-over of batchReady (it happens inside uninstrumented Qt: see
+    // TestThread), so under load it reported the ingest thread's writes to a batch against take()'s reads.
+    // The ingest thread bumps this (release) in a direct connection made before the queued one, i.e. before
+    // Qt posts the batch; take() reads it (acquire) before it reads the batch.
+    std::atomic<quint64> published{0};
 
 public Q_SLOTS:
     void take(const txpulse::TxBatchPtr &batch)
@@ -49,6 +54,7 @@ public Q_SLOTS:
         } else if (delayUs > 0) {
             QThread::usleep(static_cast<unsigned long>(delayUs.load()));
         }
+        (void)published.load(std::memory_order_acquire); // see `published`
         for (const Transaction &tx : batch->transactions)
             hashes.push_back(tx.hash);
         received.fetch_add(qint64(batch->transactions.size()));
@@ -56,6 +62,24 @@ public Q_SLOTS:
 
 private:
     int m_batches = 0;
+};
+
+// QThread::wait() synchronizes inside libQt6Core, which TSan does not instrument, so TSan cannot tell that what
+// a thread did happens before the code after wait(): the next test reusing this one's stack frame then looks
+// like a race with the thread's last reads of it (seen: FeedClient::stop() reading the clock). The thread
+// publishes its end with a release store in finished(), emitted on the thread after everything it ran, and
+// join() reads it with acquire after wait().
+class TestThread : public QThread {
+public:
+    TestThread()
+    {
+        connect(this, &QThread::finished, this, [this] { m_ended.store(true, std::memory_order_release); },
+                Qt::DirectConnection);
+    }
+    bool join(int ms) { return wait(ms) && m_ended.load(std::memory_order_acquire); }
+
+private:
+    std::atomic<bool> m_ended{false};
 };
 
 } // namespace
@@ -147,7 +171,7 @@ private Q_SLOTS:
         WallClock clock;
         FlowCredit credit(stats, kHigh, kLow);
 
-        QThread sinkThread;
+        TestThread sinkThread;
         auto sinkOwner = std::make_unique<SlowSink>(); // deleted after the threads are joined
         SlowSink *sink = sinkOwner.get();
         sink->delayUs = 2000;     // 64 transactions per 2 ms: far slower than the feed
@@ -156,17 +180,20 @@ private Q_SLOTS:
         sink->moveToThread(&sinkThread);
         sinkThread.start();
 
-        QThread ingestThread;
+        TestThread ingestThread;
         IngestOptions io;
         io.batchMaxCount = 64;
         auto *ingest = new IngestWorker(stats, clock, io);
         ingest->setFlowCredit(&credit);
         ingest->moveToThread(&ingestThread);
         connect(&ingestThread, &QThread::finished, ingest, &QObject::deleteLater);
+        connect(ingest, &IngestWorker::batchReady, ingest, [sink] {
+            sink->published.fetch_add(1, std::memory_order_release);
+        }, Qt::DirectConnection); // first: runs before the queued connection below posts the batch
         connect(ingest, &IngestWorker::batchReady, sink, &SlowSink::take);
         ingestThread.start();
 
-        QThread feedThread;
+        TestThread feedThread;
         FeedOptions fo;
         fo.url = server.url();
         fo.coalesce = true;
@@ -177,7 +204,17 @@ private Q_SLOTS:
         feed->setFlowCredit(&credit);
         feed->moveToThread(&feedThread);
         connect(&feedThread, &QThread::finished, feed, &QObject::deleteLater);
-        connect(feed, &FeedClient::messagesReceived, ingest, &IngestWorker::handleMessages);
+        // The same publication as SlowSink::published, for the feed thread's lists of messages: released in a
+        // direct connection before Qt posts the list, acquired on the ingest thread before it reads them.
+        std::atomic<quint64> feedPublished{0};
+        connect(feed, &FeedClient::messagesReceived, feed, [&feedPublished] {
+            feedPublished.fetch_add(1, std::memory_order_release);
+        }, Qt::DirectConnection);
+        connect(feed, &FeedClient::messagesReceived, ingest,
+                [ingest, &feedPublished](const QList<QByteArray> &raws, qint64 receivedMs) {
+                    (void)feedPublished.load(std::memory_order_acquire);
+                    ingest->handleMessages(raws, receivedMs);
+                });
         int gapsOpened = 0;
         int gapsClosed = 0;
         int losses = 0;
@@ -196,9 +233,9 @@ private Q_SLOTS:
         auto joinThreads = qScopeGuard([&] {
             if (!feedThread.isFinished()) // finished: deleteLater has deleted the feed
                 feed->requestStop();
-            for (QThread *t : {&feedThread, &ingestThread, &sinkThread}) {
+            for (TestThread *t : {&feedThread, &ingestThread, &sinkThread}) {
                 t->quit();
-                t->wait(10000);
+                t->join(10000);
             }
         });
         QMetaObject::invokeMethod(feed, &FeedClient::start, Qt::QueuedConnection);
@@ -212,9 +249,10 @@ private Q_SLOTS:
                  qPrintable(QString::number(inFlightWhileBlocked)));
         QCOMPARE(server.clients().size(), 1);
         const qint64 unsent = server.clients().first()->bytesToWrite();
-        // Several MB still wait in the server: TCP flow control holds it back (without backpressure the client
-        // reads all 20 MB within a fraction of a second and this is 0).
-        QVERIFY2(unsent > 2 * 1024 * 1024, qPrintable(QString::number(unsent)));
+        // Data still waits in the server: TCP flow control holds it back (without backpressure the client reads
+        // all 20 MB within a fraction of a second and this is 0). Usually several MB; how much the kernel's
+        // socket buffers took instead depends on load (543 KB once with three TSan runs on 2 cores).
+        QVERIFY2(unsent > 256 * 1024, qPrintable(QString::number(unsent)));
         const qint64 feedWhileBlocked = stats.sample().feedMessages;
         QTest::qWait(100);
         QCOMPARE(stats.sample().feedMessages, feedWhileBlocked); // not reading at all
@@ -250,11 +288,11 @@ private Q_SLOTS:
         QMetaObject::invokeMethod(feed, &FeedClient::stop, Qt::BlockingQueuedConnection);
         joinThreads.dismiss();
         feedThread.quit();
-        QVERIFY(feedThread.wait(5000));
+        QVERIFY(feedThread.join(5000));
         ingestThread.quit();
-        QVERIFY(ingestThread.wait(5000));
+        QVERIFY(ingestThread.join(5000));
         sinkThread.quit();
-        QVERIFY(sinkThread.wait(5000));
+        QVERIFY(sinkThread.join(5000));
 
         // Exactly once, in order.
         QCOMPARE(sink->hashes.size(), expected.size());
@@ -273,7 +311,7 @@ private Q_SLOTS:
         WallClock clock;
         FlowCredit credit(stats, 50, 10);
 
-        QThread feedThread;
+        TestThread feedThread;
         FeedOptions fo;
         fo.url = server.url();
         fo.coalesce = true;
@@ -291,7 +329,7 @@ private Q_SLOTS:
             if (!feedThread.isFinished()) // finished: deleteLater has deleted the feed
                 feed->requestStop();
             feedThread.quit();
-            feedThread.wait(10000);
+            feedThread.join(10000);
         });
         QMetaObject::invokeMethod(feed, &FeedClient::start, Qt::QueuedConnection);
 
@@ -305,7 +343,7 @@ private Q_SLOTS:
         QMetaObject::invokeMethod(feed, &FeedClient::stop, Qt::BlockingQueuedConnection);
         QVERIFY(t.elapsed() < 2000);
         feedThread.quit();
-        QVERIFY(feedThread.wait(5000));
+        QVERIFY(feedThread.join(5000));
         QVERIFY(stats.sample().feedPausedMs >= 400);
         credit.release(credit.inFlight());
     }
