@@ -14,26 +14,32 @@ FlowCredit::FlowCredit(Stats &stats, qint64 highWater, qint64 lowWater)
 {
 }
 
+qint64 FlowCredit::inFlight() const
+{
+    return m_stats.feedInFlight.load();
+}
+
+qint64 FlowCredit::peak() const
+{
+    return m_stats.feedInFlightPeak.load(std::memory_order_relaxed);
+}
+
 void FlowCredit::acquire(qint64 n)
 {
     if (n <= 0)
         return;
-    const qint64 now = m_inFlight.fetch_add(n) + n;
-    m_stats.feedInFlight.fetch_add(n, std::memory_order_relaxed);
-    qint64 peak = m_peak.load(std::memory_order_relaxed);
-    while (now > peak && !m_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    const qint64 now = m_stats.feedInFlight.fetch_add(n) + n;
+    std::int64_t peak = m_stats.feedInFlightPeak.load(std::memory_order_relaxed);
+    while (now > peak && !m_stats.feedInFlightPeak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
     }
-    if (now >= peak)
-        m_stats.feedInFlightPeak.store(now, std::memory_order_relaxed);
 }
 
 void FlowCredit::release(qint64 n)
 {
     if (n <= 0)
         return;
-    const qint64 now = m_inFlight.fetch_sub(n) - n;
+    const qint64 now = m_stats.feedInFlight.fetch_sub(n) - n;
     Q_ASSERT(now >= 0);
-    m_stats.feedInFlight.fetch_sub(n, std::memory_order_relaxed);
     // Only a waiting feed needs the lock and a notification. Sequentially consistent on both sides (this
     // decrement then m_waiting; the waiter's m_waiting then inFlight()): one of the two sees the other's
     // store, so a wake-up is never lost; the waiter holds the lock until it sleeps.

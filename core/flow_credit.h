@@ -25,15 +25,16 @@ class Stats;
 // TCP receive window then fills and the sender is throttled by TCP flow control, nothing is dropped.
 //
 // Thread-safe: acquire() on the feed thread, release() on any worker thread, waitForRoom() on the feed thread.
-// Owned by the composition root, which outlives every user; updates Stats::feedInFlight.
+// Owned by the composition root, which outlives every user. The counts live in Stats (feedInFlight,
+// feedInFlightPeak), where /metrics and the UI read them: one FlowCredit per Stats.
 class FlowCredit {
 public:
     FlowCredit(Stats &stats, qint64 highWater, qint64 lowWater);
 
     qint64 highWater() const { return m_high; }
     qint64 lowWater() const { return m_low; }
-    qint64 inFlight() const { return m_inFlight.load(); }
-    qint64 peak() const { return m_peak.load(std::memory_order_relaxed); }
+    qint64 inFlight() const;
+    qint64 peak() const;
     bool isFull() const { return inFlight() >= m_high; }
 
     void acquire(qint64 n);
@@ -51,8 +52,6 @@ private:
     Stats &m_stats;
     const qint64 m_high;
     const qint64 m_low;
-    std::atomic<qint64> m_inFlight{0};
-    std::atomic<qint64> m_peak{0};
     std::atomic<bool> m_waiting{false};
     std::mutex m_mutex;
     std::condition_variable m_roomAvailable;

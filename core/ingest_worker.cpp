@@ -55,16 +55,15 @@ void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
         break;
     case ParseOutcome::Kind::Ignored:
         m_stats.feedIgnored.fetch_add(1, std::memory_order_relaxed);
-        if (m_credit)
-            m_credit->release(1);
         break;
     case ParseOutcome::Kind::Rejected:
         m_stats.countReject(outcome.error);
         m_rejectLog.note(outcome.error, outcome.detail, raw);
-        if (m_credit)
-            m_credit->release(1);
         break;
     }
+    // A transaction's credit travels with its batch (emitBatch()); anything else ends here.
+    if (outcome.kind != ParseOutcome::Kind::Transaction && m_credit)
+        m_credit->release(1);
 }
 
 void IngestWorker::handleMessages(const QList<QByteArray> &raws, qint64 receivedMs)
