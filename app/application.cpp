@@ -25,9 +25,11 @@ namespace txpulse {
 
 namespace {
 
-// Feed backpressure (FlowCredit): the feed stops reading at kInFlightHigh messages handed off and not yet in a
-// bounded queue, and reads again at kInFlightLow. 8 ingest batches (~8 MB of messages with their copies); at
-// 30,000 msg/s that is ~130 ms of feed, enough to keep every stage busy while the bound holds.
+// Feed backpressure (FlowCredit): the feed stops reading at kInFlightHigh messages handed off and not yet
+// delivered to Kafka (pipeline) or applied (standalone), and reads again at kInFlightLow. 8 ingest batches (~8 MB
+// of messages with their copies); at 30,000 msg/s that is ~130 ms of feed, enough to keep every stage busy
+// while the bound holds (a delivery takes linger.ms plus a round trip). With the real feed (a few messages a
+// second) it is many minutes of feed.
 constexpr qint64 kInFlightHigh = 4096;
 constexpr qint64 kInFlightLow = 2048;
 

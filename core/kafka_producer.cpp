@@ -28,6 +28,11 @@ struct OutMessage {
     QByteArray receivedMs; // the header value, decimal ms
     std::int64_t timestampMs = 0;
     std::uint64_t segment = 0; // the spool segment it was read from (0: none); deleted once all are settled
+    // The feed credit of its batch (FlowCredit::lease), held while librdkafka has the message and dropped when
+    // it is delivered or leaves librdkafka for the pending buffer or the spool: a feed faster than the cluster
+    // is paused instead of filling librdkafka's queue (up to queueMaxMessages messages in memory). While the
+    // cluster is not reachable no credit is held (releaseCredits()): an outage must not pause the feed.
+    std::shared_ptr<const void> credit;
 };
 
 constexpr int kStatePollMs = 1000;
@@ -60,6 +65,7 @@ struct KafkaProducer::Impl {
     std::map<std::uint64_t, qint64> spoolOutstanding; // taken segment -> its messages not yet settled
     bool brokerUp = false;   // the last delivery report or metadata probe reached the cluster
     QString lastSpoolError;
+    bool creditsHeld = false; // some message in `live` holds a feed credit
 
     // Declared last: destroyed first, before the state its callbacks point at.
     kafka::TopicPtr topic;
@@ -130,8 +136,10 @@ struct KafkaProducer::Impl {
         client.serveLogs();
         topic.reset();
         client = {};
-        for (auto &[ptr, msg] : live)
+        for (auto &[ptr, msg] : live) {
+            msg->credit.reset();
             pending.push_front(std::move(msg));
+        }
         live.clear();
     }
 
@@ -202,6 +210,7 @@ struct KafkaProducer::Impl {
     // pending buffer takes what fits; only the rest is dropped, counted and logged.
     void keepUndelivered(std::unique_ptr<OutMessage> msg, const QString &why, bool failedDelivery = false)
     {
+        msg->credit.reset(); // bounded by pendingMaxMessages and the spool's size from here on
         const bool memoryRoom = static_cast<qsizetype>(pending.size()) < options.pendingMaxMessages;
         if (!failedDelivery && memoryRoom) {
             pending.push_back(std::move(msg));
@@ -309,6 +318,7 @@ struct KafkaProducer::Impl {
         }
         const QString why = QString::fromUtf8(rd_kafka_err2str(rkm->err));
         if (rkm->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || rkm->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+            msg->credit.reset();
             pending.push_front(std::move(msg)); // we purged it ourselves (handle reset or close)
             return;
         }
@@ -321,6 +331,20 @@ struct KafkaProducer::Impl {
             countDropped(1, QStringLiteral("delivery failed permanently: ") + why);
             settle(*msg);
         }
+    }
+
+    bool clusterUp() const
+    {
+        return stats.kafkaState.load(std::memory_order_relaxed) == static_cast<int>(ComponentState::Connected);
+    }
+
+    // The cluster went away: what librdkafka holds waits for it (or fails into the spool after
+    // message.timeout.ms) without holding the feed back.
+    void releaseCredits()
+    {
+        for (auto &[ptr, msg] : live)
+            msg->credit.reset();
+        creditsHeld = false;
     }
 
     void updateQueueStat()
@@ -347,6 +371,8 @@ struct KafkaProducer::Impl {
                 return;
             }
         }
+        if (creditsHeld && !clusterUp())
+            releaseCredits();
         drainPending();
         replaySpool();
         if (spool)
@@ -445,12 +471,16 @@ void KafkaProducer::produce(TxBatchPtr batch)
         return;
     }
     const std::int64_t now = QDateTime::currentMSecsSinceEpoch();
+    const bool holdCredit = batch->credit && d->clusterUp();
+    d->creditsHeld = d->creditsHeld || holdCredit;
     for (const Transaction &tx : batch->transactions) {
         auto msg = std::make_unique<OutMessage>();
         msg->key = tx.hash;
         msg->value = tx.raw;
         msg->timestampMs = tx.receivedMs > 0 ? tx.receivedMs : now;
         msg->receivedMs = QByteArray::number(static_cast<qlonglong>(msg->timestampMs));
+        if (holdCredit)
+            msg->credit = batch->credit;
         // Keep arrival order: while older messages wait in the pending buffer, new ones queue behind them.
         if (!d->pending.empty() || !d->send(msg))
             d->keepUndelivered(std::move(msg), QStringLiteral("producer queue full"));

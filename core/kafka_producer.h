@@ -30,6 +30,9 @@ struct KafkaProducerOptions {
 // while the broker is down) sends the message to the spool; spooled messages are sent again, oldest first,
 // once the cluster answers, and close() spools what is still undelivered for the next start. Only what neither
 // memory nor the spool can keep is counted in Stats::dropped (and logged). Nothing is dropped silently.
+// Feed backpressure: a batch's FlowCredit lease (TxBatch::credit) is held by its messages until the cluster
+// acknowledges them, so a source faster than the cluster is paused rather than buffered here; messages that
+// go to the pending buffer or the spool, and everything while the cluster is unreachable, hold none.
 //
 // Thread affinity: its own QThread. The composition root creates it without a parent, moveToThread()s it,
 // connects QThread::started to start() and IngestWorker::batchReady to produce() (queued). Stats is borrowed
