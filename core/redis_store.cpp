@@ -19,31 +19,77 @@ using namespace storedetail;
 
 namespace {
 
+// The ranking has two tiers. `rank:sum` (HASH address -> satoshis) holds every address with a positive total in
+// the window; `rank` (ZSET, negated totals) holds only those with at least kRankFloorSatoshis. Most outputs are
+// small, so most addresses never enter the skip list, whose inserts were the largest part of Redis' time
+// (zslInsert 27 %, its dict look-ups another 11 %, in perf over bench_store). Top-N from `rank` is exact when it
+// has at least N members: every address outside it has less than the floor, so less than each member. read()
+// falls back to `rank:sum` when it has fewer (a quiet window). The floor must be the same for every process on
+// one prefix: it is part of the layout, not a setting.
+constexpr std::int64_t kRankFloorSatoshis = 1'000'000; // 0.01 BTC
+
 // The ranking helpers both scripts share (one copy, so the two can never drift apart).
-constexpr char kAddToRankingLua[] = R"lua(
--- names[first..last] are addresses, deltas[j + dOff] the satoshis of names[j]; sign -1 adds to the (negated)
--- ranking, +1 subtracts. Two commands per 1000 addresses (ZMSCORE, then one ZADD) instead of one ZINCRBY
--- each: the per-call cost dominates otherwise. Scores are formatted as integers ('%d' is far cheaper in
--- Redis than the '%.17g' it would use for a Lua number).
-local function addToRanking(rk, names, first, last, deltas, dOff, sign)
+const std::string kAddToRankingLua = "local RANK_FLOOR = " + std::to_string(kRankFloorSatoshis) + R"lua(
+-- names[first..last] are addresses, deltas[j + dOff] the satoshis of names[j]; sign -1 adds to the totals, +1
+-- subtracts. Per 1000 addresses one HMGET, one HSET and, for totals at or above the floor (or falling below
+-- it), one ZADD and one ZREM, instead of a command per address: the per-call cost dominates otherwise. Values
+-- are formatted as integers ('%d' is far cheaper in Redis than the '%.17g' it would use for a Lua number).
+local function addToRanking(P, names, first, last, deltas, dOff, sign)
+  local rk, hk = P .. 'rank', P .. 'rank:sum'
   for c = first, last, 1000 do
     local e = math.min(c + 999, last)
-    local old = redis.call('ZMSCORE', rk, unpack(names, c, e))
-    local args = {}
+    local old = redis.call('HMGET', hk, unpack(names, c, e))
+    local hset, hdel, zadd, zrem = {}, {}, {}, {}
     for j = c, e do
-      args[#args + 1] = string.format('%d', (tonumber(old[j - c + 1]) or 0) + sign * tonumber(deltas[j + dOff]))
-      args[#args + 1] = names[j]
+      local o = tonumber(old[j - c + 1]) or 0
+      local t = o - sign * tonumber(deltas[j + dOff])
+      local a = names[j]
+      if t > 0 then
+        hset[#hset + 1] = a
+        hset[#hset + 1] = string.format('%d', t)
+      else
+        hdel[#hdel + 1] = a
+      end
+      if t >= RANK_FLOOR then
+        zadd[#zadd + 1] = string.format('%d', -t)
+        zadd[#zadd + 1] = a
+      elseif o >= RANK_FLOOR then
+        zrem[#zrem + 1] = a
+      end
     end
-    redis.call('ZADD', rk, unpack(args))
+    if #hset > 0 then redis.call('HSET', hk, unpack(hset)) end
+    if #hdel > 0 then redis.call('HDEL', hk, unpack(hdel)) end
+    if #zadd > 0 then redis.call('ZADD', rk, unpack(zadd)) end
+    if #zrem > 0 then redis.call('ZREM', rk, unpack(zrem)) end
   end
 end
-local function addSumsToRanking(rk, sums, sign)
+local function addSumsToRanking(P, sums, sign)
   local names, deltas = {}, {}
   for a, v in pairs(sums) do
     names[#names + 1] = a
     deltas[#deltas + 1] = v
   end
-  addToRanking(rk, names, 1, #names, deltas, 0, sign)
+  addToRanking(P, names, 1, #names, deltas, 0, sign)
+end
+-- Layout 2 kept every address in the `rank` ZSET: fill `rank:sum` from it and drop the members below the floor,
+-- once. (`rank` without `rank:sum` only happens there: in layout 3 every member of `rank` is in `rank:sum`.)
+local function migrateRanking(P, keyTtl)
+  local rk, hk = P .. 'rank', P .. 'rank:sum'
+  if redis.call('EXISTS', hk) == 1 or redis.call('EXISTS', rk) == 0 then return end
+  local flat = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
+  for c = 1, #flat, 2000 do
+    local args = {}
+    for j = c, math.min(c + 1999, #flat), 2 do
+      local t = -tonumber(flat[j + 1])
+      if t > 0 then
+        args[#args + 1] = flat[j]
+        args[#args + 1] = string.format('%d', t)
+      end
+    end
+    if #args > 0 then redis.call('HSET', hk, unpack(args)) end
+  end
+  redis.call('ZREMRANGEBYSCORE', rk, '(' .. string.format('%d', -RANK_FLOOR), '+inf')
+  redis.call('EXPIRE', hk, keyTtl)
 end
 -- Dedupe: `seen` is a SET of dedupe keys (one O(1) lookup per hash, whatever minute it was counted in);
 -- `s:<minute>` holds the keys whose event minute that is (msgpack arrays of strings, one appended per batch) so
@@ -148,6 +194,7 @@ local nowS = tonumber(ARGV[12])
 local nSeenMin = tonumber(ARGV[13])
 local marker = P .. 'expired'
 migrateSeen(P, nowS, tonumber(keyTtl))
+migrateRanking(P, keyTtl)
 local E = tonumber(redis.call('GET', marker))
 if not E then
   E = nowMin - W
@@ -194,7 +241,7 @@ for i = s0, s0 + 3 * nSeenMin - 1, 3 do
 end
 local rk = P .. 'rank'
 local a0 = s0 + 3 * nSeenMin
-addToRanking(rk, ARGV, a0, a0 + nAddr - 1, ARGV, nAddr, -1)
+addToRanking(P, ARGV, a0, a0 + nAddr - 1, ARGV, nAddr, -1)
 if total ~= '0' then redis.call('INCRBY', P .. 'rank:total', total) end
 if nLatest > 0 then
   local lk = P .. 'latest'
@@ -204,7 +251,9 @@ if nLatest > 0 then
   redis.call('EXPIRE', lk, keyTtl)
 end
 if nKeys > 0 then
-  for _, k in ipairs({rk, P .. 'rank:total', mk, dk, smk, marker}) do redis.call('EXPIRE', k, keyTtl) end
+  for _, k in ipairs({rk, P .. 'rank:sum', P .. 'rank:total', mk, dk, smk, marker}) do
+    redis.call('EXPIRE', k, keyTtl)
+  end
 else
   redis.call('EXPIRE', marker, keyTtl)
 end
@@ -223,7 +272,8 @@ local keyTtl = ARGV[3]
 local gapCutoff = tonumber(ARGV[4])
 local marker = P .. 'expired'
 migrateSeen(P, tonumber(ARGV[5]), tonumber(keyTtl))
-local rk, tk, mk, gk = P .. 'rank', P .. 'rank:total', P .. 'minutes', P .. 'gaps'
+migrateRanking(P, keyTtl)
+local rk, hk, tk, mk, gk = P .. 'rank', P .. 'rank:sum', P .. 'rank:total', P .. 'minutes', P .. 'gaps'
 local E = tonumber(redis.call('GET', marker))
 if E ~= nil and target <= E then return {0, 0} end
 local subtracted, rebuilt = 0, 0
@@ -236,18 +286,17 @@ if E ~= nil then
     redis.call('DEL', bk, ck)
     subtracted = subtracted + 1
   end
-  addSumsToRanking(rk, sums, 1)
+  addSumsToRanking(P, sums, 1)
   redis.call('ZREMRANGEBYSCORE', mk, '-inf', target)
   pruneSeen(P, target)
-  redis.call('ZREMRANGEBYSCORE', rk, 0, '+inf')
   if sub ~= 0 then redis.call('INCRBY', tk, string.format('%d', -sub)) end
   if lost then
-    redis.call('DEL', rk, tk)
+    redis.call('DEL', rk, hk, tk)
     local all, tot = {}, 0
     for _, m in ipairs(redis.call('ZRANGEBYSCORE', mk, '(' .. target, '+inf')) do
       tot = tot + readBucket(redis.call('GET', P .. 'b:' .. m), all)
     end
-    addSumsToRanking(rk, all, -1)
+    addSumsToRanking(P, all, -1)
     redis.call('SET', tk, string.format('%d', tot))
     rebuilt = 1
   end
@@ -257,7 +306,7 @@ if E ~= nil then
   end
 end
 redis.call('SET', marker, string.format('%d', target))
-for _, k in ipairs({rk, tk, mk, gk, P .. 'seen', P .. 'seen:minutes', marker}) do redis.call('EXPIRE', k, keyTtl) end
+for _, k in ipairs({rk, hk, tk, mk, gk, P .. 'seen', P .. 'seen:minutes', marker}) do redis.call('EXPIRE', k, keyTtl) end
 return {subtracted, rebuilt}
 )lua");
 
@@ -302,6 +351,12 @@ const QByteArray &scriptSha(int id)
     }();
     Q_UNUSED(init);
     return g_scripts[id].sha;
+}
+
+// The ranking order: most satoshis first, ties by address ascending (what ZRANGE gives on negated totals).
+bool rankedBefore(const AddressTotal &a, const AddressTotal &b)
+{
+    return a.satoshis != b.satoshis ? a.satoshis > b.satoshis : a.address < b.address;
 }
 
 Error unexpectedReply(const char *what)
@@ -611,6 +666,24 @@ Expected<bool> RedisStore::checkDataLost()
     return lost;
 }
 
+Expected<std::vector<AddressTotal>> RedisStore::readAllTotals()
+{
+    RedisCommand cmd{"HGETALL"};
+    cmd.arg(m_prefix + "rank:sum");
+    auto reply = m_connection.command(cmd);
+    if (!reply)
+        return reply.error();
+    if (reply->isError())
+        return reply->toError();
+    if (reply->type != RedisReply::Type::Array)
+        return unexpectedReply("HGETALL rank:sum");
+    std::vector<AddressTotal> all;
+    all.reserve(reply->elements.size() / 2);
+    for (std::size_t i = 0; i + 1 < reply->elements.size(); i += 2)
+        all.push_back(AddressTotal{reply->elements[i].str.toStdString(), reply->elements[i + 1].toInt()});
+    return all;
+}
+
 Expected<StoreView> RedisStore::read(const ReadRequest &request)
 {
     StoreView v;
@@ -629,8 +702,8 @@ Expected<StoreView> RedisStore::read(const ReadRequest &request)
     cmds[1] = RedisCommand{"ZRANGE"};
     // topN == 0 asks for "1 0", an empty range (ZRANGE 0 -1 would be everything).
     cmds[1].arg(p + "rank").argInt(topN > 0 ? 0 : 1).argInt(topN > 0 ? topN - 1 : 0).arg("WITHSCORES");
-    cmds[2] = RedisCommand{"ZCARD"};
-    cmds[2].arg(p + "rank");
+    cmds[2] = RedisCommand{"HLEN"};
+    cmds[2].arg(p + "rank:sum");
     cmds[3] = RedisCommand{"GET"};
     cmds[3].arg(p + "rank:total");
     cmds[4] = RedisCommand{"LRANGE"};
@@ -672,12 +745,24 @@ Expected<StoreView> RedisStore::read(const ReadRequest &request)
             });
         v.minutes.push_back(b);
     }
-    if (topN > 0) {
-        v.top.reserve(top.elements.size() / 2);
-        for (std::size_t i = 0; i + 1 < top.elements.size(); i += 2)
-            v.top.push_back(AddressTotal{top.elements[i].str.toStdString(), -top.elements[i + 1].toInt()});
-    }
     v.rankedAddresses = (*replies)[2].toInt();
+    if (topN > 0) {
+        const std::int64_t fromRank = std::int64_t(top.elements.size() / 2);
+        if (fromRank < topN && v.rankedAddresses > fromRank) {
+            // Fewer than topN addresses at or above the floor: the rest of the answer is below it, in `rank:sum`.
+            auto all = readAllTotals();
+            if (!all)
+                return all.error();
+            const std::size_t k = std::min(all->size(), std::size_t(topN));
+            std::partial_sort(all->begin(), all->begin() + std::ptrdiff_t(k), all->end(), rankedBefore);
+            all->resize(k);
+            v.top = std::move(*all);
+        } else {
+            v.top.reserve(std::size_t(fromRank));
+            for (std::size_t i = 0; i + 1 < top.elements.size(); i += 2)
+                v.top.push_back(AddressTotal{top.elements[i].str.toStdString(), -top.elements[i + 1].toInt()});
+        }
+    }
     v.rankedSatoshis = (*replies)[3].toInt();
     v.latest.reserve(latest.elements.size());
     for (const RedisReply &r : latest.elements)

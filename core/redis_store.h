@@ -58,6 +58,7 @@ private:
 
     RedisStore(RedisConnection connection, const Clock &clock, StoreOptions options);
     Expected<RedisReply> evalScript(int script, const RedisCommand &argsAfterKeys);
+    Expected<std::vector<AddressTotal>> readAllTotals(); // every address of `rank:sum`, unordered
 
     const Clock &m_clock;
     StoreOptions m_options;

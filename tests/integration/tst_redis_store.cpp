@@ -181,8 +181,8 @@ private Q_SLOTS:
                 QVERIFY2(name.mid(2).toLongLong() > nowMinute - w, name.constData());
                 ++minuteKeys;
             } else {
-                QVERIFY2(QList<QByteArray>({"rank", "rank:total", "minutes", "expired", "latest", "gaps", "seen",
-                                            "seen:minutes"})
+                QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "minutes", "expired", "latest", "gaps",
+                                            "seen", "seen:minutes"})
                              .contains(name),
                          name.constData());
             }
@@ -266,6 +266,79 @@ private Q_SLOTS:
         clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 61) * 60'000);
         expireOk(*store);
         QCOMPARE(scard(), 0);
+    }
+
+    // The ranking's two tiers: `rank:sum` holds every address, `rank` only those with at least the floor
+    // (0.01 BTC). Addresses cross the floor both ways, and a top-N longer than `rank` still comes out whole.
+    void rankingTiersAroundTheFloor()
+    {
+        using namespace storetest;
+        constexpr std::int64_t floor = 1'000'000;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        const QByteArray p = prefix.toUtf8();
+        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        const auto count = [&](const char *cmd, const char *key) {
+            RedisCommand c{cmd};
+            c.arg(p + key);
+            auto n = store->connection().command(c);
+            return n ? n->integer : -1;
+        };
+        applyOk(*store, {makeTx("t1", secondsAt(kBaseMinute), {{"big", floor}, {"small", floor - 1}, {"tiny", 5}})});
+        QCOMPARE(count("ZCARD", "rank"), 1);
+        QCOMPARE(count("HLEN", "rank:sum"), 3);
+        QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=1000000"));
+        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=1000000 small=999999 tiny=5"));
+        QCOMPARE(describe(readTop(*store, 10)), QStringLiteral("big=1000000 small=999999 tiny=5"));
+
+        clock.setMs(kBaseMs + 10 * 60'000);
+        applyOk(*store, {makeTx("t2", secondsAt(kBaseMinute + 10), {{"small", 2}})});
+        QCOMPARE(count("ZCARD", "rank"), 2);
+        QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("small=1000001 big=1000000"));
+
+        // The first minute leaves: big falls to nothing (gone from both), small to 2 (below the floor).
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 1) * 60'000);
+        expireOk(*store);
+        QCOMPARE(count("ZCARD", "rank"), 0);
+        QCOMPARE(count("HLEN", "rank:sum"), 1);
+        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("small=2"));
+        const auto v = readAll(*store);
+        QCOMPARE(v.rankedAddresses, 1);
+        QCOMPARE(v.rankedSatoshis, 2);
+    }
+
+    // Layout 2 kept every address in the `rank` ZSET. The first script to run fills `rank:sum` from it and
+    // keeps only the members at or above the floor in `rank`.
+    void oldRankingZsetIsConverted()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        const QByteArray p = prefix.toUtf8();
+        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        applyOk(*store, {makeTx("m1", secondsAt(kBaseMinute), {{"big", 3'000'000}, {"mid", 1'000'000}, {"small", 7}})});
+        RedisCommand del{"DEL"};
+        del.arg(p + "rank").arg(p + "rank:sum");
+        QVERIFY(store->connection().command(del));
+        RedisCommand zadd{"ZADD"};
+        zadd.arg(p + "rank").arg("-3000000").arg("big").arg("-1000000").arg("mid").arg("-7").arg("small");
+        QVERIFY(store->connection().command(zadd));
+
+        QCOMPARE(applyOk(*store, {makeTx("m2", secondsAt(kBaseMinute), {{"small", 1}})}).applied, 1);
+        RedisCommand hlen{"HLEN"};
+        hlen.arg(p + "rank:sum");
+        RedisCommand zcard{"ZCARD"};
+        zcard.arg(p + "rank");
+        QCOMPARE(store->connection().command(hlen)->integer, 3);
+        QCOMPARE(store->connection().command(zcard)->integer, 2);
+        QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=3000000"));
+        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=3000000 mid=1000000 small=8"));
+
+        // The window moves past both minutes: everything leaves both tiers exactly.
+        clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 1) * 60'000);
+        expireOk(*store);
+        QCOMPARE(readAll(*store).rankedAddresses, 0);
+        QCOMPARE(store->connection().command(zcard)->integer, 0);
     }
 
     void twoProcessesShareOnePrefixExactly()
