@@ -54,6 +54,24 @@ private:
     rd_kafka_mock_cluster_t *m_cluster = nullptr;
 };
 
+// One mock broker with one single-partition topic, and a producer's config and options for it.
+struct SingleBroker {
+    MockCluster mock{1};
+    Config config;
+    KafkaProducerOptions options;
+    bool ok = false;
+
+    explicit SingleBroker(const char *topic)
+    {
+        if (!mock.get())
+            return;
+        ok = rd_kafka_mock_topic_create(mock.get(), topic, 1, 1) == RD_KAFKA_RESP_ERR_NO_ERROR;
+        config.kafkaBrokers = mock.bootstraps();
+        config.kafkaTopic = QString::fromLatin1(topic);
+        options.ensureTopic = false; // the mock cluster has no admin API in librdkafka 2.0.2
+    }
+};
+
 std::vector<TxBatchPtr> makeBatches(int count, int batchSize, std::uint64_t seed)
 {
     std::vector<TxBatchPtr> batches;
@@ -225,18 +243,12 @@ private Q_SLOTS:
     void pendingBufferWhenQueueIsFull()
     {
         // librdkafka's queue holds 50 messages; the rest wait in our pending buffer and still get through.
-        MockCluster mock(1);
-        QVERIFY(mock.get());
-        QCOMPARE(rd_kafka_mock_topic_create(mock.get(), "small", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-        Config c;
-        c.kafkaBrokers = mock.bootstraps();
-        c.kafkaTopic = QStringLiteral("small");
+        SingleBroker broker("small");
+        QVERIFY(broker.ok);
         Stats ps;
-        KafkaProducerOptions po;
-        po.ensureTopic = false;
-        po.queueMaxMessages = 50;
-        po.pendingMaxMessages = 400;
-        KafkaProducer producer(c, ps, po);
+        broker.options.queueMaxMessages = 50;
+        broker.options.pendingMaxMessages = 400;
+        KafkaProducer producer(broker.config, ps, broker.options);
         const auto batches = makeBatches(500, 500, 7);
         producer.produce(batches.front());
         // 50 in librdkafka, 400 pending, 50 beyond both bounds: counted, never silent.
@@ -252,24 +264,19 @@ private Q_SLOTS:
         // A batch's feed credit comes back when the cluster has acknowledged its messages, not when librdkafka's
         // queue took them (a feed faster than the cluster used to fill that queue: ~100 MB in the benchmark);
         // while the cluster is down it comes back at once, so an outage never pauses the feed.
-        MockCluster mock(1);
-        QVERIFY(mock.get());
-        QCOMPARE(rd_kafka_mock_topic_create(mock.get(), "credit", 1, 1), RD_KAFKA_RESP_ERR_NO_ERROR);
-        Config c;
-        c.kafkaBrokers = mock.bootstraps();
-        c.kafkaTopic = QStringLiteral("credit");
+        SingleBroker broker("credit");
+        QVERIFY(broker.ok);
+        rd_kafka_mock_cluster_t *mock = broker.mock.get();
         Stats ps;
         FlowCredit credit(ps, 1000, 500);
-        KafkaProducerOptions po;
-        po.ensureTopic = false;
-        KafkaProducer producer(c, ps, po);
+        KafkaProducer producer(broker.config, ps, broker.options);
         auto batches = makeBatches(300, 100, 11);
         producer.produce(batches[0]); // no credit: reaches Connected first
         QTRY_COMPARE_WITH_TIMEOUT(ps.produced.load(), 100, 20000);
         QCOMPARE(ps.kafkaState.load(), int(ComponentState::Connected));
 
         // Slow acknowledgements: the credit is still out after produce() returned and the batch is gone.
-        QCOMPARE(rd_kafka_mock_broker_set_rtt(mock.get(), -1, 1500), RD_KAFKA_RESP_ERR_NO_ERROR);
+        QCOMPARE(rd_kafka_mock_broker_set_rtt(mock, -1, 1500), RD_KAFKA_RESP_ERR_NO_ERROR);
         credit.acquire(100);
         auto leased1 = std::make_shared<TxBatch>(*batches[1]);
         leased1->credit = credit.lease(100);
@@ -280,10 +287,10 @@ private Q_SLOTS:
         QCOMPARE(credit.inFlight(), 100);
         QTRY_COMPARE_WITH_TIMEOUT(ps.produced.load(), 200, 20000);
         QCOMPARE(credit.inFlight(), 0);
-        QCOMPARE(rd_kafka_mock_broker_set_rtt(mock.get(), -1, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
+        QCOMPARE(rd_kafka_mock_broker_set_rtt(mock, -1, 0), RD_KAFKA_RESP_ERR_NO_ERROR);
 
         // Cluster down: the messages stay queued for it, their credit does not.
-        rd_kafka_mock_broker_set_down(mock.get(), -1);
+        rd_kafka_mock_broker_set_down(mock, -1);
         credit.acquire(100);
         auto leased2 = std::make_shared<TxBatch>(*batches[2]);
         leased2->credit = credit.lease(100);
@@ -292,7 +299,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(credit.inFlight(), 0, 5000);
         QCOMPARE(ps.produced.load(), 200);
         QVERIFY(producer.queueDepth() > 0);
-        rd_kafka_mock_broker_set_up(mock.get(), -1);
+        rd_kafka_mock_broker_set_up(mock, -1);
         QCOMPARE(producer.close(30000), 0);
         QCOMPARE(ps.produced.load(), 300);
         QCOMPARE(ps.dropped.load(), 0);
