@@ -55,6 +55,12 @@ private:
         return std::move(*c);
     }
 
+    // A store on `prefix` with the default 3-hour window (tests that also touch its keys directly).
+    std::unique_ptr<RedisStore> openDefault(const Clock &clock, const QString &prefix)
+    {
+        return openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+    }
+
     static std::vector<QByteArray> scanKeys(RedisConnection &c, const QString &prefix)
     {
         std::vector<QByteArray> keys;
@@ -215,7 +221,7 @@ private Q_SLOTS:
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
         const QByteArray p = prefix.toUtf8();
-        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        auto store = openDefault(clock, prefix);
         const auto a = makeTx("old-a", secondsAt(kBaseMinute - 2), {{"addrA", 5}});
         const auto b = makeTx("old-b", secondsAt(kBaseMinute + 60), {{"addrB", 6}}); // future: kept by its own minute
         QCOMPARE(applyOk(*store, {a, b}).applied, 2);
@@ -277,7 +283,7 @@ private Q_SLOTS:
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
         const QByteArray p = prefix.toUtf8();
-        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        auto store = openDefault(clock, prefix);
         const auto count = [&](const char *cmd, const char *key) {
             RedisCommand c{cmd};
             c.arg(p + key);
@@ -315,7 +321,7 @@ private Q_SLOTS:
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
         const QByteArray p = prefix.toUtf8();
-        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        auto store = openDefault(clock, prefix);
         applyOk(*store, {makeTx("m1", secondsAt(kBaseMinute), {{"big", 3'000'000}, {"mid", 1'000'000}, {"small", 7}})});
         RedisCommand del{"DEL"};
         del.arg(p + "rank").arg(p + "rank:sum");
@@ -433,7 +439,7 @@ private Q_SLOTS:
         using namespace storetest;
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
-        auto store = openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+        auto store = openDefault(clock, prefix);
         applyOk(*store, {makeTx("x0", secondsAt(kBaseMinute - 5), {{"addrX", 100}}),
                          makeTx("x1", secondsAt(kBaseMinute), {{"addrX", 10}, {"addrY", 1}})});
         // Simulate every aggregator being down past the margin: the old minute's keys expired by TTL.
