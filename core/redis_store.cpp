@@ -178,8 +178,10 @@ end
 // apply() then reclassifies and sends again; when both hold it writes everything and returns {2}. A minute
 // bucket is a string of msgpack arrays [address, satoshis, ...], one appended per batch: expire() needs its
 // pairs once, and a string costs half the memory of a hash.
+// Before anything else, the script compares the batch's token with `ack:<writer>`: equal means an earlier
+// attempt of this very batch was applied and its reply lost, and it returns {3} (see UnconfirmedApply).
 // ARGV: prefix, nowMinute, windowMinutes, floor, keyTtlSeconds, latestMax, nKeys, nMinutes, nAddresses,
-//       nLatest, totalSatoshis, nowSeconds, nSeenMinutes, then keys[nKeys], (minute, count, ttl, bucket)[nMinutes],
+//       nLatest, totalSatoshis, nowSeconds, nSeenMinutes, writer id, token, then keys[nKeys], (minute, count, ttl, bucket)[nMinutes],
 //       (event minute, ttl, msgpack keys)[nSeenMinutes], addresses[nAddresses], satoshis[nAddresses],
 //       raw[nLatest] (oldest first)
 const std::string kApplyScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
@@ -192,6 +194,8 @@ local nKeys, nMin, nAddr, nLatest = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumb
 local total = ARGV[11]
 local nowS = tonumber(ARGV[12])
 local nSeenMin = tonumber(ARGV[13])
+local ack, token = P .. 'ack:' .. ARGV[14], ARGV[15]
+if redis.call('GET', ack) == token then return {3} end
 local marker = P .. 'expired'
 migrateSeen(P, nowS, tonumber(keyTtl))
 migrateRanking(P, keyTtl)
@@ -202,7 +206,7 @@ if not E then
 end
 local floor = math.max(E, nowMin - W)
 if floor ~= assumed then return {0, floor} end
-local k0 = 14
+local k0 = 16
 local kEnd = k0 + nKeys - 1
 local dk = P .. 'seen'
 local known = {}
@@ -250,6 +254,7 @@ if nLatest > 0 then
   redis.call('LTRIM', lk, 0, latestMax - 1)
   redis.call('EXPIRE', lk, keyTtl)
 end
+redis.call('SET', ack, token, 'EX', keyTtl)
 if nKeys > 0 then
   for _, k in ipairs({rk, P .. 'rank:sum', P .. 'rank:total', mk, dk, smk, marker}) do
     redis.call('EXPIRE', k, keyTtl)
@@ -425,7 +430,7 @@ void msgpackUnsigned(std::string &out, std::uint64_t v)
 // The apply script's command for the transactions at `fresh` (indices into batch and items, arrival order).
 RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options, const std::vector<Transaction> &batch,
                           const std::vector<ApplyItem> &items, const std::vector<std::size_t> &fresh,
-                          std::int64_t nowMs, std::int64_t floor)
+                          std::int64_t nowMs, std::int64_t floor, const QByteArray &writer, std::uint64_t token)
 {
     // Aggregated here, so the script does work per distinct minute and address rather than per output.
     struct MinuteSums {
@@ -460,6 +465,7 @@ RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options,
     cmd.argInt(kLatestCount).argInt(std::int64_t(fresh.size())).argInt(std::int64_t(minutes.size()));
     cmd.argInt(std::int64_t(rank.size())).argInt(std::int64_t(nLatest)).argInt(total);
     cmd.argInt(nowMs / 1000).argInt(std::int64_t(seenMinutes.size()));
+    cmd.arg(writer).argInt(std::int64_t(token));
     for (std::size_t i : fresh)
         cmd.arg(items[i].key);
     std::unordered_map<std::string_view, std::int64_t> sums;
@@ -500,6 +506,7 @@ RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options,
 
 RedisStore::RedisStore(RedisConnection connection, const Clock &clock, StoreOptions options)
     : m_clock(clock), m_options(std::move(options)), m_prefix(m_options.prefix.toUtf8()),
+      m_writerId(QByteArray::number(QRandomGenerator::system()->generate64(), 16)),
       m_connection(std::move(connection))
 {
 }
@@ -562,6 +569,15 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
         it.score = it.future ? batch[i].minute() : it.minute;
         it.key = dedupeKey(batch[i].hash);
     }
+    // FNV-1a over the dedupe keys: the same batch sent again (the aggregator retries a failed one) reuses the
+    // token of its unconfirmed attempt.
+    std::uint64_t fingerprint = 14695981039346656037ull;
+    for (const ApplyItem &it : items) {
+        for (const char c : it.key)
+            fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    const std::uint64_t token =
+        m_unconfirmed && m_unconfirmed->fingerprint == fingerprint ? m_unconfirmed->token : ++m_lastToken;
 
     // Hashes Redis reported as already counted, over the attempts of this call. Only ever grows: a hash that
     // left `seen` since is late now (expire() prunes it with its minute), which the floor check catches.
@@ -585,14 +601,24 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
                 r.future += it.future;
             }
         }
-        auto reply = evalScript(ApplyScript, applyCommand(m_prefix, m_options, batch, items, fresh, nowMs, floor));
-        if (!reply)
+        auto reply = evalScript(ApplyScript, applyCommand(m_prefix, m_options, batch, items, fresh, nowMs, floor,
+                                                          m_writerId, token));
+        if (!reply) {
+            m_unconfirmed = UnconfirmedApply{fingerprint, token, r};
             return reply.error();
+        }
         if (reply->type != RedisReply::Type::Array || reply->elements.empty())
             return unexpectedReply("the apply script");
         const std::int64_t status = reply->elements[0].toInt(-1);
-        if (status == 2)
+        if (status == 2) {
+            m_unconfirmed.reset();
             return r;
+        }
+        if (status == 3 && m_unconfirmed && m_unconfirmed->token == token) { // applied; only the reply was lost
+            const ApplyResult lost = m_unconfirmed->result;
+            m_unconfirmed.reset();
+            return lost;
+        }
         if (status == 0 && reply->elements.size() == 2) { // the expiry marker moved: classify late again
             floor = reply->elements[1].toInt();
             m_floorHint = floor;

@@ -7,6 +7,7 @@
 
 #include <limits>
 #include <memory>
+#include <optional>
 
 namespace txpulse {
 
@@ -20,8 +21,11 @@ namespace txpulse {
 //   seen  SET of 32-byte hashes           c:<minute>  count          b:<minute>  msgpack (address, satoshis)
 //   s:<minute>  msgpack, the hashes of that event minute (expire() removes them from `seen` with it)
 //   seen:minutes      ZSET of the minutes with an s: key (layout 1's `seen` ZSET is converted on first use)
-//   rank              ZSET address -> -total (negated so ZRANGE gives descending totals, ties by address)
+//   rank:sum          HASH address -> total satoshis, every address in the window
+//   rank              ZSET address -> -total, only totals >= 0.01 BTC (negated so ZRANGE gives descending
+//                     totals, ties by address; layout 2's all-address `rank` is converted on first use)
 //   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
+//   ack:<writer>      the token of this writer's last applied batch (see UnconfirmedApply)
 //   latest            LIST of raw messages   gaps     ZSET "from:to" by from
 //   epoch             random token, replaced when Redis lost the data (checkDataLost())
 //
@@ -68,6 +72,18 @@ private:
     // this; the script corrects it when another process moved the marker).
     std::int64_t m_floorHint = std::numeric_limits<std::int64_t>::min();
     QByteArray m_epoch; // the epoch token seen last; empty before the first checkDataLost()
+    // An apply() that failed after sending may still have been run by Redis (a reply lost to a command timeout
+    // or a dropped connection). Its retry would then find every hash in `seen` and count them as duplicates.
+    // Each batch is sent with a token, which the script stores in `ack:<writer>` when it writes; a retry of the
+    // same batch sends the same token, and when Redis already holds it apply() returns the lost attempt's counts.
+    struct UnconfirmedApply {
+        std::uint64_t fingerprint = 0; // of the batch's dedupe keys
+        std::uint64_t token = 0;
+        ApplyResult result; // as classified by the attempt whose reply was lost
+    };
+    std::optional<UnconfirmedApply> m_unconfirmed;
+    std::uint64_t m_lastToken = 0;
+    QByteArray m_writerId; // random per store: a token is unique per writer, not across writers
     RedisConnection m_connection; // last: closed first
 };
 

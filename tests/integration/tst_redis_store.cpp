@@ -181,11 +181,14 @@ private Q_SLOTS:
         expireOk(*store);
         const std::int64_t nowMinute = clock.nowMs() / 60'000;
         std::int64_t minuteKeys = 0;
+        std::int64_t ackKeys = 0;
         for (const QByteArray &key : scanKeys(store->connection(), prefix)) {
             const QByteArray name = key.mid(prefix.toUtf8().size());
             if (name.startsWith("c:") || name.startsWith("b:") || name.startsWith("s:")) {
                 QVERIFY2(name.mid(2).toLongLong() > nowMinute - w, name.constData());
                 ++minuteKeys;
+            } else if (name.startsWith("ack:")) {
+                ++ackKeys; // one per writer, and this is the only one
             } else {
                 QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "minutes", "expired", "latest", "gaps",
                                             "seen", "seen:minutes"})
@@ -194,6 +197,7 @@ private Q_SLOTS:
             }
         }
         QVERIFY(minuteKeys <= 3 * w);
+        QCOMPARE(ackKeys, 1);
         // The dedupe set holds exactly the hashes whose minute is still in the window.
         std::int64_t expectedSeen = 0;
         for (int minute = 0; minute < 4 * 60; ++minute)
@@ -430,8 +434,56 @@ private Q_SLOTS:
         QVERIFY2(failed.error().retriable, qPrintable(failed.error().code));
         auto retried = store->apply(batch); // the aggregator's retry: reconnects, applies once
         QVERIFY2(retried, qPrintable(retried ? QString() : retried.error().message));
-        QCOMPARE(retried->applied + retried->duplicates, 1);
+        QCOMPARE(retried->applied, 1);
+        QCOMPARE(retried->duplicates, 0);
         QCOMPARE(totalOf(readAll(*store), "addrR"), 9);
+    }
+
+    // The reply of an apply is lost after Redis ran the script (the command timed out while another client kept
+    // Redis busy; the request stayed in the socket and ran afterwards). The aggregator's retry of the same batch
+    // must report the lost attempt's counts, not every hash as a duplicate, and count nothing twice; a real
+    // duplicate of the batch afterwards is still a duplicate.
+    void aLostReplyKeepsTheCountersExact()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto opened = RedisStore::open(m_url, clock, StoreOptions{prefix, kRankingWindowMinutes},
+                                       RedisConnection::Timeouts{2000, 200});
+        QVERIFY(opened);
+        RedisStore &store = **opened;
+        applyOk(store, {makeTx("warm", secondsAt(kBaseMinute), {{"addrW", 1}})}); // the script is loaded now
+        std::vector<Transaction> batch;
+        for (int i = 0; i < 50; ++i)
+            batch.push_back(makeTx("lost" + std::to_string(i), secondsAt(kBaseMinute), {{"addrL", 2}}));
+
+        auto admin = connect(m_url);
+        std::thread busy([&admin] {
+            (void)admin.command(RedisCommand{"EVAL",
+                                             "local t0 = redis.call('TIME') "
+                                             "repeat local t = redis.call('TIME') "
+                                             "until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 800000",
+                                             "0"});
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        auto failed = store.apply(batch);
+        busy.join();
+        QVERIFY(!failed);
+        auto watch = connect(m_url);
+        const std::string seen = prefix.toStdString() + "seen";
+        QTRY_COMPARE_WITH_TIMEOUT(watch.command(RedisCommand{"SCARD", seen})->integer, 51, 3000); // it did run
+
+        auto retried = store.apply(batch);
+        QVERIFY2(retried, qPrintable(retried ? QString() : retried.error().message));
+        QCOMPARE(retried->applied, 50);
+        QCOMPARE(retried->duplicates, 0);
+        QCOMPARE(totalOf(readAll(store), "addrL"), 100);
+
+        auto again = store.apply(batch);
+        QVERIFY(again);
+        QCOMPARE(again->applied, 0);
+        QCOMPARE(again->duplicates, 50);
+        QCOMPARE(totalOf(readAll(store), "addrL"), 100);
     }
 
     void rankingRebuiltWhenBucketsExpiredUnsubtracted()
