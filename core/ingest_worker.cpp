@@ -43,7 +43,7 @@ void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
     switch (outcome.kind) {
     case ParseOutcome::Kind::Transaction:
         m_stats.feedTransactions.fetch_add(1, std::memory_order_relaxed);
-        outcome.tx.receivedMs = receivedMs; // travels to Kafka as the "received_ms" header
+        outcome.tx.receivedMs = receivedMs; // travels to Kafka as the message timestamp
         if (!m_pending) {
             m_pending = std::make_shared<TxBatch>();
             m_pending->transactions.reserve(std::size_t(m_options.batchMaxCount));

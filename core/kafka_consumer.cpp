@@ -51,7 +51,7 @@ struct KafkaConsumer::Impl {
     KafkaConsumerOptions options;
     QByteArray topicName;
 
-    TransactionParser parser;
+    TransactionParser parser{TransactionParser::Detail::ForAggregates}; // the aggregates need no inputs
     std::deque<InFlight> inFlight;
     std::set<std::int32_t> assigned;
     OffsetMap appliedOffsets; // highest applied (committed or being committed) per assigned partition
@@ -434,13 +434,12 @@ struct KafkaConsumer::Impl {
             }
             return;
         }
-        rd_kafka_headers_t *headers = nullptr;
-        if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            const void *value = nullptr;
-            size_t size = 0;
-            if (rd_kafka_header_get_last(headers, "received_ms", &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR && value)
-                outcome.tx.receivedMs = QByteArray(static_cast<const char *>(value), qsizetype(size)).toLongLong();
-        }
+        // KafkaProducer sets CreateTime to when our feed client received the message. (Not the header older
+        // releases also sent: parsing headers costs allocations per message, and the timestamp is the same.)
+        rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+        const std::int64_t ts = rd_kafka_message_timestamp(m, &type);
+        if (type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts > 0)
+            outcome.tx.receivedMs = ts;
         batch.transactions.push_back(std::move(outcome.tx));
     }
 

@@ -14,7 +14,6 @@
 #include <deque>
 #include <map>
 #include <string>
-#include <unordered_map>
 
 namespace txpulse {
 
@@ -25,14 +24,56 @@ namespace {
 struct OutMessage {
     std::string key;
     QByteArray value;
-    QByteArray receivedMs; // the header value, decimal ms
-    std::int64_t timestampMs = 0;
+    std::int64_t timestampMs = 0; // when our feed client received it: the message's CreateTime
     std::uint64_t segment = 0; // the spool segment it was read from (0: none); deleted once all are settled
     // The feed credit of its batch (FlowCredit::lease), held while librdkafka has the message and dropped when
     // it is delivered or leaves librdkafka for the pending buffer or the spool: a feed faster than the cluster
     // is paused instead of filling librdkafka's queue (up to queueMaxMessages messages in memory). While the
     // cluster is not reachable no credit is held (releaseCredits()): an outage must not pause the feed.
     std::shared_ptr<const void> credit;
+    OutMessage *prev = nullptr; // LiveList links
+    OutMessage *next = nullptr;
+};
+
+// The messages librdkafka holds, in the order they were handed over. Intrusive, so handing a message over and
+// getting it back in its delivery report costs two pointer updates and no allocation (an unordered_map node and
+// its hashing per message were a visible part of the producer thread).
+class LiveList {
+public:
+    LiveList() = default;
+    LiveList(const LiveList &) = delete;
+    LiveList &operator=(const LiveList &) = delete;
+    ~LiveList()
+    {
+        while (m_head)
+            take(m_head);
+    }
+
+    OutMessage *push(std::unique_ptr<OutMessage> msg)
+    {
+        OutMessage *m = msg.release();
+        m->prev = m_tail;
+        m->next = nullptr;
+        (m_tail ? m_tail->next : m_head) = m;
+        m_tail = m;
+        return m;
+    }
+
+    // `m` must be in this list.
+    std::unique_ptr<OutMessage> take(OutMessage *m)
+    {
+        (m->prev ? m->prev->next : m_head) = m->next;
+        (m->next ? m->next->prev : m_tail) = m->prev;
+        m->prev = m->next = nullptr;
+        return std::unique_ptr<OutMessage>(m);
+    }
+
+    OutMessage *first() const { return m_head; }
+    OutMessage *last() const { return m_tail; }
+
+private:
+    OutMessage *m_head = nullptr;
+    OutMessage *m_tail = nullptr;
 };
 
 constexpr int kStatePollMs = 1000;
@@ -57,7 +98,7 @@ struct KafkaProducer::Impl {
     QString fatalText;
 
     std::deque<std::unique_ptr<OutMessage>> pending;                   // waiting for room in librdkafka
-    std::unordered_map<OutMessage *, std::unique_ptr<OutMessage>> live; // handed to librdkafka
+    LiveList live; // handed to librdkafka (the opaque of each librdkafka message points to its OutMessage)
     QByteArray topicName;
 
     // Undelivered messages beyond memory (see keepUndelivered); null when not configured.
@@ -136,11 +177,11 @@ struct KafkaProducer::Impl {
         client.serveLogs();
         topic.reset();
         client = {};
-        for (auto &[ptr, msg] : live) {
+        while (OutMessage *m = live.last()) { // newest first, so the pending buffer keeps their order
+            std::unique_ptr<OutMessage> msg = live.take(m);
             msg->credit.reset();
             pending.push_front(std::move(msg));
         }
-        live.clear();
     }
 
     void ensureTopic()
@@ -160,26 +201,23 @@ struct KafkaProducer::Impl {
     // Hands one message to librdkafka. Returns false when its queue is full (the message is not taken).
     bool send(std::unique_ptr<OutMessage> &msg)
     {
-        rd_kafka_vu_t vu[7];
+        rd_kafka_vu_t vu[6];
         vu[0].vtype = RD_KAFKA_VTYPE_RKT;
         vu[0].u.rkt = topic.get();
         vu[1].vtype = RD_KAFKA_VTYPE_KEY;
         vu[1].u.mem = {msg->key.data(), msg->key.size()};
         vu[2].vtype = RD_KAFKA_VTYPE_VALUE;
         vu[2].u.mem = {const_cast<char *>(msg->value.constData()), static_cast<size_t>(msg->value.size())};
-        vu[3].vtype = RD_KAFKA_VTYPE_HEADER;
-        vu[3].u.header = {"received_ms", msg->receivedMs.constData(), msg->receivedMs.size()};
-        vu[4].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
-        vu[4].u.i64 = msg->timestampMs;
-        vu[5].vtype = RD_KAFKA_VTYPE_OPAQUE;
-        vu[5].u.ptr = msg.get();
-        vu[6].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
-        vu[6].u.i = 0; // no copy, no free: `value` lives in OutMessage until the delivery report
+        vu[3].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+        vu[3].u.i64 = msg->timestampMs;
+        vu[4].vtype = RD_KAFKA_VTYPE_OPAQUE;
+        vu[4].u.ptr = msg.get();
+        vu[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+        vu[5].u.i = 0; // no copy, no free: `value` lives in OutMessage until the delivery report
 
-        kafka::ErrorObjectPtr error(rd_kafka_produceva(client.handle.get(), vu, 7));
+        kafka::ErrorObjectPtr error(rd_kafka_produceva(client.handle.get(), vu, 6));
         if (!error) {
-            OutMessage *raw = msg.get();
-            live.emplace(raw, std::move(msg));
+            live.push(std::move(msg));
             return true;
         }
         const auto code = rd_kafka_error_code(error.get());
@@ -232,7 +270,8 @@ struct KafkaProducer::Impl {
     {
         if (!spool)
             return false;
-        auto r = spool->append(DiskSpool::Record{msg.key, msg.value, msg.receivedMs, msg.timestampMs});
+        auto r = spool->append(
+            DiskSpool::Record{msg.key, msg.value, QByteArray::number(qlonglong(msg.timestampMs)), msg.timestampMs});
         if (!r) {
             if (r.error().message != lastSpoolError)
                 qCWarning(lcKafka).noquote() << "spool:" << r.error().message;
@@ -282,7 +321,6 @@ struct KafkaProducer::Impl {
             auto msg = std::make_unique<OutMessage>();
             msg->key = std::move(r.key);
             msg->value = std::move(r.value);
-            msg->receivedMs = std::move(r.receivedMs);
             msg->timestampMs = r.timestampMs;
             msg->segment = segment->id;
             pending.push_back(std::move(msg));
@@ -303,11 +341,9 @@ struct KafkaProducer::Impl {
 
     void onDelivery(const rd_kafka_message_t *rkm)
     {
-        auto it = live.find(static_cast<OutMessage *>(rkm->_private));
-        if (it == live.end())
+        if (!rkm->_private)
             return;
-        std::unique_ptr<OutMessage> msg = std::move(it->second);
-        live.erase(it);
+        std::unique_ptr<OutMessage> msg = live.take(static_cast<OutMessage *>(rkm->_private));
         if (rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
             stats.produced.fetch_add(1, std::memory_order_relaxed);
             brokerUp = true;
@@ -347,8 +383,8 @@ struct KafkaProducer::Impl {
     // message.timeout.ms) without holding the feed back.
     void releaseCredits()
     {
-        for (auto &[ptr, msg] : live)
-            msg->credit.reset();
+        for (OutMessage *m = live.first(); m; m = m->next)
+            m->credit.reset();
         creditsHeld = false;
     }
 
@@ -483,7 +519,6 @@ void KafkaProducer::produce(TxBatchPtr batch)
         msg->key = tx.hash;
         msg->value = tx.raw;
         msg->timestampMs = tx.receivedMs > 0 ? tx.receivedMs : now;
-        msg->receivedMs = QByteArray::number(static_cast<qlonglong>(msg->timestampMs));
         if (holdCredit)
             msg->credit = batch->credit;
         // Keep arrival order: while older messages wait in the pending buffer, new ones queue behind them.

@@ -20,8 +20,9 @@ struct KafkaProducerOptions {
     int adminTimeoutMs = 10000;
 };
 
-// Writes transactions to the Kafka log: key = tx.hash, value = tx.raw exactly as received, header
-// "received_ms" (decimal ms; tx.receivedMs, or now when unknown), message timestamp = the same instant.
+// Writes transactions to the Kafka log: key = tx.hash, value = tx.raw exactly as received, message timestamp
+// (CreateTime) = tx.receivedMs, or now when unknown. (Releases before 2026-11-29 also sent that instant as a
+// "received_ms" header; the timestamp alone carries it now, without three allocations per message.)
 // Idempotent producer (enable.idempotence=true), zstd compression, batching tuned for throughput.
 // Delivery reports are served every pollIntervalMs and counted into Stats::produced / produceErrors;
 // Stats::produceQueue is librdkafka's queue plus our pending buffer. When librdkafka's queue is full the rest

@@ -36,7 +36,7 @@ struct Transaction {
     std::optional<std::int64_t> fee;   // totalIn - totalOut when every input carries a value
     QByteArray raw;
     std::int64_t receivedMs = 0;       // wall-clock ms when our feed client received it (0: unknown);
-                                       // travels as the Kafka header "received_ms"
+                                       // travels as the Kafka message's timestamp (CreateTime)
 
     std::int64_t minute() const { return floorDiv(time, 60); }
 

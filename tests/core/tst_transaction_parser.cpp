@@ -112,6 +112,8 @@ private Q_SLOTS:
     void xBeforeOp();
     void duplicateKeysLastWins();
     void emptyInputsAreAcceptedWithoutFee();
+    void forAggregatesSkipsInputs_data();
+    void forAggregatesSkipsInputs();
     void megabyteMessage();
     void sizeLimit();
     void rawIsSharedOrCopied();
@@ -402,6 +404,42 @@ void TestTransactionParser::emptyInputsAreAcceptedWithoutFee()
     QVERIFY(r.tx.inputs.empty());
     QCOMPARE(r.tx.totalIn, 0);
     QVERIFY(!r.tx.fee.has_value());
+}
+
+void TestTransactionParser::forAggregatesSkipsInputs_data()
+{
+    fixtures_data();
+}
+
+// The consumer's parser (Detail::ForAggregates) reads what the aggregates use exactly as the full parser
+// does, and leaves the inputs unread: no inputs, no input total, no fee. A message whose inputs are not even an
+// array is rejected by the full parser (ingest never writes it) and still counted from the log.
+void TestTransactionParser::forAggregatesSkipsInputs()
+{
+    QFETCH(QByteArray, line);
+    TransactionParser lean(TransactionParser::Detail::ForAggregates);
+    const ParseOutcome full = m_parser.parse(line);
+    const ParseOutcome r = lean.parse(line);
+    QCOMPARE(r.kind, ParseOutcome::Kind::Transaction);
+    QCOMPARE(r.tx.hash, full.tx.hash);
+    QCOMPARE(r.tx.time, full.tx.time);
+    QCOMPARE(r.tx.size, full.tx.size);
+    QCOMPARE(r.tx.totalOut, full.tx.totalOut);
+    QCOMPARE(r.tx.outputs.size(), full.tx.outputs.size());
+    for (std::size_t i = 0; i < r.tx.outputs.size(); ++i) {
+        QCOMPARE(r.tx.outputs[i].address, full.tx.outputs[i].address);
+        QCOMPARE(r.tx.outputs[i].value, full.tx.outputs[i].value);
+    }
+    QCOMPARE(r.tx.raw, line);
+    QVERIFY(!full.tx.inputs.empty());
+    QVERIFY(r.tx.inputs.empty());
+    QCOMPARE(r.tx.totalIn, 0);
+    QVERIFY(!r.tx.fee.has_value());
+
+    const QByteArray oddInputs = msg("5");
+    QCOMPARE(m_parser.parse(oddInputs).error, ParseError::BadInputs);
+    QCOMPARE(lean.parse(oddInputs).kind, ParseOutcome::Kind::Transaction);
+    QCOMPARE(lean.parse(msg(kIn, "5")).error, ParseError::BadOutputs); // outputs are still validated
 }
 
 void TestTransactionParser::megabyteMessage()

@@ -188,7 +188,7 @@ private Q_SLOTS:
         const qint64 base = QDateTime::currentMSecsSinceEpoch() - 60000;
         QHash<QString, int> indexOf;
         for (int i = 0; i < count; ++i) {
-            txs[std::size_t(i)].receivedMs = base + i; // distinct, so the header is checked per message
+            txs[std::size_t(i)].receivedMs = base + i; // distinct, so the timestamp is checked per message
             indexOf.insert(QString::fromStdString(txs[std::size_t(i)].hash), i);
         }
         QCOMPARE(indexOf.size(), count); // unique hashes
@@ -226,7 +226,7 @@ private Q_SLOTS:
             seen.insert(h);
             const Transaction &sent = txs[std::size_t(indexOf.value(h))];
             QCOMPARE(t.raw, sent.raw); // bytes intact
-            QCOMPARE(t.receivedMs, sent.receivedMs); // header present and exact
+            QCOMPARE(t.receivedMs, sent.receivedMs); // CreateTime carries it exactly
         }
         QCOMPARE(seen.size(), count);
         QSignalSpy closed(&consumer, &KafkaConsumer::closed);
