@@ -19,17 +19,9 @@ using namespace storedetail;
 
 namespace {
 
-// The ranking has two tiers. `rank:sum` (HASH address -> satoshis) holds every address with a positive total in
-// the window; `rank` (ZSET, negated totals) holds only those with at least kRankFloorSatoshis. Most outputs are
-// small, so most addresses never enter the skip list, whose inserts were the largest part of Redis' time
-// (zslInsert 27 %, its dict look-ups another 11 %, in perf over bench_store). Top-N from `rank` is exact when it
-// has at least N members: every address outside it has less than the floor, so less than each member. read()
-// falls back to `rank:sum` when it has fewer (a quiet window). The floor must be the same for every process on
-// one prefix: it is part of the layout, not a setting.
-constexpr std::int64_t kRankFloorSatoshis = 1'000'000; // 0.01 BTC
-
-// The ranking helpers both scripts share (one copy, so the two can never drift apart).
-const std::string kAddToRankingLua = "local RANK_FLOOR = " + std::to_string(kRankFloorSatoshis) + R"lua(
+// The ranking helpers both scripts share (one copy, so the two can never drift apart; the two tiers are
+// explained at RedisStore::kRankFloorSatoshis).
+const std::string kAddToRankingLua = "local RANK_FLOOR = " + std::to_string(RedisStore::kRankFloorSatoshis) + R"lua(
 -- names[first..last] are addresses, deltas[j + dOff] the satoshis of names[j]; sign -1 adds to the totals, +1
 -- subtracts. Per 1000 addresses one HMGET, one HSET and, for totals at or above the floor (or falling below
 -- it), one ZADD and one ZREM, instead of a command per address: the per-call cost dominates otherwise. Values
@@ -71,11 +63,42 @@ local function addSumsToRanking(P, sums, sign)
   end
   addToRanking(P, names, 1, #names, deltas, 0, sign)
 end
+-- `rank:floor` is the floor `rank` was built with; missing means 1,000,000 (the first two-tier release) or no
+-- ranking yet. A higher floor now drops the members below it; a lower one adds from `rank:sum` what reaches it.
+local function migrateRankFloor(P, keyTtl)
+  local fk = P .. 'rank:floor'
+  local was = tonumber(redis.call('GET', fk))
+  if was == RANK_FLOOR then return end
+  local rk, hk = P .. 'rank', P .. 'rank:sum'
+  if was == nil or was < RANK_FLOOR then
+    redis.call('ZREMRANGEBYSCORE', rk, '(' .. string.format('%d', -RANK_FLOOR), '+inf')
+  else
+    local cursor = '0'
+    repeat
+      local page = redis.call('HSCAN', hk, cursor, 'COUNT', 1000)
+      cursor = page[1]
+      local zadd = {}
+      for j = 1, #page[2], 2 do
+        local t = tonumber(page[2][j + 1])
+        if t >= RANK_FLOOR and t < was then
+          zadd[#zadd + 1] = string.format('%d', -t)
+          zadd[#zadd + 1] = page[2][j]
+        end
+      end
+      if #zadd > 0 then redis.call('ZADD', rk, unpack(zadd)) end
+    until cursor == '0'
+  end
+  redis.call('SET', fk, string.format('%d', RANK_FLOOR), 'EX', keyTtl)
+end
 -- Layout 2 kept every address in the `rank` ZSET: fill `rank:sum` from it and drop the members below the floor,
 -- once. (`rank` without `rank:sum` only happens there: in layout 3 every member of `rank` is in `rank:sum`.)
+-- Then the floor of `rank` is brought to this release's.
 local function migrateRanking(P, keyTtl)
   local rk, hk = P .. 'rank', P .. 'rank:sum'
-  if redis.call('EXISTS', hk) == 1 or redis.call('EXISTS', rk) == 0 then return end
+  if redis.call('EXISTS', hk) == 1 or redis.call('EXISTS', rk) == 0 then
+    migrateRankFloor(P, keyTtl)
+    return
+  end
   local flat = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
   for c = 1, #flat, 2000 do
     local args = {}
@@ -90,6 +113,7 @@ local function migrateRanking(P, keyTtl)
   end
   redis.call('ZREMRANGEBYSCORE', rk, '(' .. string.format('%d', -RANK_FLOOR), '+inf')
   redis.call('EXPIRE', hk, keyTtl)
+  migrateRankFloor(P, keyTtl)
 end
 -- Dedupe: `seen` is a SET of dedupe keys (one O(1) lookup per hash, whatever minute it was counted in);
 -- `s:<minute>` holds the keys whose event minute that is (msgpack arrays of strings, one appended per batch) so
@@ -256,7 +280,7 @@ if nLatest > 0 then
 end
 redis.call('SET', ack, token, 'EX', keyTtl)
 if nKeys > 0 then
-  for _, k in ipairs({rk, P .. 'rank:sum', P .. 'rank:total', mk, dk, smk, marker}) do
+  for _, k in ipairs({rk, P .. 'rank:sum', P .. 'rank:total', P .. 'rank:floor', mk, dk, smk, marker}) do
     redis.call('EXPIRE', k, keyTtl)
   end
 else
@@ -311,7 +335,9 @@ if E ~= nil then
   end
 end
 redis.call('SET', marker, string.format('%d', target))
-for _, k in ipairs({rk, hk, tk, mk, gk, P .. 'seen', P .. 'seen:minutes', marker}) do redis.call('EXPIRE', k, keyTtl) end
+for _, k in ipairs({rk, hk, tk, P .. 'rank:floor', mk, gk, P .. 'seen', P .. 'seen:minutes', marker}) do
+  redis.call('EXPIRE', k, keyTtl)
+end
 return {subtracted, rebuilt}
 )lua");
 
@@ -725,9 +751,11 @@ Expected<StoreView> RedisStore::read(const ReadRequest &request)
     cmds[0].arg("MGET");
     for (std::int64_t m = first; m <= nowMinute; ++m)
         cmds[0].arg(p + "c:" + QByteArray::number(m));
+    // The members at or above this release's floor only (scores are negated totals): a member below it, left
+    // by an older release still writing to the prefix, must not stand in for a larger address outside `rank`.
     cmds[1] = RedisCommand{"ZRANGE"};
-    // topN == 0 asks for "1 0", an empty range (ZRANGE 0 -1 would be everything).
-    cmds[1].arg(p + "rank").argInt(topN > 0 ? 0 : 1).argInt(topN > 0 ? topN - 1 : 0).arg("WITHSCORES");
+    cmds[1].arg(p + "rank").arg("-inf").argInt(-RedisStore::kRankFloorSatoshis).arg("BYSCORE").arg("LIMIT").arg("0");
+    cmds[1].argInt(topN).arg("WITHSCORES");
     cmds[2] = RedisCommand{"HLEN"};
     cmds[2].arg(p + "rank:sum");
     cmds[3] = RedisCommand{"GET"};

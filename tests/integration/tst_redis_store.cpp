@@ -190,7 +190,8 @@ private Q_SLOTS:
             } else if (name.startsWith("ack:")) {
                 ++ackKeys; // one per writer, and this is the only one
             } else {
-                QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "minutes", "expired", "latest", "gaps",
+                QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "rank:floor", "minutes", "expired",
+                                            "latest", "gaps",
                                             "seen", "seen:minutes"})
                              .contains(name),
                          name.constData());
@@ -279,11 +280,14 @@ private Q_SLOTS:
     }
 
     // The ranking's two tiers: `rank:sum` holds every address, `rank` only those with at least the floor
-    // (0.01 BTC). Addresses cross the floor both ways, and a top-N longer than `rank` still comes out whole.
+    // (0.1 BTC). Addresses cross the floor both ways, and a top-N longer than `rank` still comes out whole.
     void rankingTiersAroundTheFloor()
     {
         using namespace storetest;
-        constexpr std::int64_t floor = 1'000'000;
+        constexpr std::int64_t floor = RedisStore::kRankFloorSatoshis;
+        const auto at = [](const char *address, std::int64_t satoshis) {
+            return QStringLiteral("%1=%2").arg(QLatin1String(address)).arg(satoshis);
+        };
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
         const QByteArray p = prefix.toUtf8();
@@ -297,14 +301,15 @@ private Q_SLOTS:
         applyOk(*store, {makeTx("t1", secondsAt(kBaseMinute), {{"big", floor}, {"small", floor - 1}, {"tiny", 5}})});
         QCOMPARE(count("ZCARD", "rank"), 1);
         QCOMPARE(count("HLEN", "rank:sum"), 3);
-        QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=1000000"));
-        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=1000000 small=999999 tiny=5"));
-        QCOMPARE(describe(readTop(*store, 10)), QStringLiteral("big=1000000 small=999999 tiny=5"));
+        const QString all3 = at("big", floor) + ' ' + at("small", floor - 1) + QStringLiteral(" tiny=5");
+        QCOMPARE(describe(readTop(*store, 1)), at("big", floor));
+        QCOMPARE(describe(readTop(*store, 3)), all3);
+        QCOMPARE(describe(readTop(*store, 10)), all3);
 
         clock.setMs(kBaseMs + 10 * 60'000);
         applyOk(*store, {makeTx("t2", secondsAt(kBaseMinute + 10), {{"small", 2}})});
         QCOMPARE(count("ZCARD", "rank"), 2);
-        QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("small=1000001 big=1000000"));
+        QCOMPARE(describe(readTop(*store, 2)), at("small", floor + 1) + ' ' + at("big", floor));
 
         // The first minute leaves: big falls to nothing (gone from both), small to 2 (below the floor).
         clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 1) * 60'000);
@@ -326,12 +331,12 @@ private Q_SLOTS:
         const QString prefix = freshPrefix();
         const QByteArray p = prefix.toUtf8();
         auto store = openDefault(clock, prefix);
-        applyOk(*store, {makeTx("m1", secondsAt(kBaseMinute), {{"big", 3'000'000}, {"mid", 1'000'000}, {"small", 7}})});
+        applyOk(*store, {makeTx("m1", secondsAt(kBaseMinute), {{"big", 30'000'000}, {"mid", 10'000'000}, {"small", 7}})});
         RedisCommand del{"DEL"};
         del.arg(p + "rank").arg(p + "rank:sum");
         QVERIFY(store->connection().command(del));
         RedisCommand zadd{"ZADD"};
-        zadd.arg(p + "rank").arg("-3000000").arg("big").arg("-1000000").arg("mid").arg("-7").arg("small");
+        zadd.arg(p + "rank").arg("-30000000").arg("big").arg("-10000000").arg("mid").arg("-7").arg("small");
         QVERIFY(store->connection().command(zadd));
 
         QCOMPARE(applyOk(*store, {makeTx("m2", secondsAt(kBaseMinute), {{"small", 1}})}).applied, 1);
@@ -341,8 +346,8 @@ private Q_SLOTS:
         zcard.arg(p + "rank");
         QCOMPARE(store->connection().command(hlen)->integer, 3);
         QCOMPARE(store->connection().command(zcard)->integer, 2);
-        QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=3000000"));
-        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=3000000 mid=1000000 small=8"));
+        QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=30000000"));
+        QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=30000000 mid=10000000 small=8"));
 
         // The window moves past both minutes: everything leaves both tiers exactly.
         clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 1) * 60'000);
@@ -414,6 +419,71 @@ private Q_SLOTS:
         const auto v = readAll(*a);
         QCOMPARE(describe(v.top), QStringLiteral("new=7"));
         QCOMPARE(v.latest.size(), std::size_t(2));
+    }
+
+    // `rank:floor` records the floor `rank` was built with. Missing (the first two-tier release, 0.01 BTC): the
+    // members below this release's floor leave `rank`. Higher (a release with a higher floor wrote last): the
+    // addresses between the two join `rank` from `rank:sum`. Either way top-N comes out exact from the ZSET path.
+    void rankFloorChangesAreConverted()
+    {
+        using namespace storetest;
+        constexpr std::int64_t floor = RedisStore::kRankFloorSatoshis;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        const QByteArray p = prefix.toUtf8();
+        auto store = openDefault(clock, prefix);
+        RedisConnection &c = store->connection();
+        const auto zcard = [&] {
+            RedisCommand z{"ZCARD"};
+            z.arg(p + "rank");
+            return c.command(z)->integer;
+        };
+        applyOk(*store, {makeTx("f1", secondsAt(kBaseMinute), {{"a", 3 * floor}, {"b", floor}, {"c", floor / 2}, {"d", 7}})});
+        QCOMPARE(zcard(), 2);
+
+        // As the 0.01 BTC release left it: c (0.05 BTC) in `rank` too, no `rank:floor`.
+        RedisCommand zadd{"ZADD"};
+        zadd.arg(p + "rank").argInt(-floor / 2).arg("c");
+        QVERIFY(c.command(zadd));
+        RedisCommand del{"DEL"};
+        del.arg(p + "rank:floor");
+        QVERIFY(c.command(del));
+        QCOMPARE(zcard(), 3);
+        applyOk(*store, {makeTx("f2", secondsAt(kBaseMinute), {{"d", 1}})});
+        QCOMPARE(zcard(), 2);
+        RedisCommand get{"GET"};
+        get.arg(p + "rank:floor");
+        QCOMPARE(c.command(get)->str, QByteArray::number(qlonglong(floor)));
+        QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(3 * floor).arg(floor));
+
+        // As a release with a 10 BTC floor would leave it: only a in `rank`.
+        RedisCommand drop{"ZREM"};
+        drop.arg(p + "rank").arg("b");
+        QVERIFY(c.command(drop));
+        RedisCommand set{"SET"};
+        set.arg(p + "rank:floor").argInt(100 * floor);
+        QVERIFY(c.command(set));
+        expireOk(*store); // the expire script converts as well
+        QCOMPARE(zcard(), 2);
+        QCOMPARE(c.command(get)->str, QByteArray::number(qlonglong(floor)));
+        QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(3 * floor).arg(floor));
+    }
+
+    // A member of `rank` below the floor (an older release with a lower floor still writing) is not read as part
+    // of top-N: c (0.02 BTC, stale in `rank`) must not stand in for b (0.05 BTC, correctly outside it).
+    void membersBelowTheFloorAreNotRead()
+    {
+        using namespace storetest;
+        constexpr std::int64_t floor = RedisStore::kRankFloorSatoshis;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        const QByteArray p = prefix.toUtf8();
+        auto store = openDefault(clock, prefix);
+        applyOk(*store, {makeTx("s1", secondsAt(kBaseMinute), {{"a", 2 * floor}, {"b", floor / 2}, {"c", floor / 5}})});
+        RedisCommand zadd{"ZADD"};
+        zadd.arg(p + "rank").argInt(-floor / 5).arg("c");
+        QVERIFY(store->connection().command(zadd));
+        QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(2 * floor).arg(floor / 2));
     }
 
     void reconnectsAfterTheConnectionIsKilled()
