@@ -205,9 +205,9 @@ end
 // Before anything else, the script compares the batch's token with `ack:<writer>`: equal means an earlier
 // attempt of this very batch was applied and its reply lost, and it returns {3} (see UnconfirmedApply).
 // ARGV: prefix, nowMinute, windowMinutes, floor, keyTtlSeconds, latestMax, nKeys, nMinutes, nAddresses,
-//       nLatest, totalSatoshis, nowSeconds, nSeenMinutes, writer id, token, then keys[nKeys], (minute, count, ttl, bucket)[nMinutes],
-//       (event minute, ttl, msgpack keys)[nSeenMinutes], addresses[nAddresses], satoshis[nAddresses],
-//       raw[nLatest] (oldest first)
+//       nLatest, totalSatoshis, nowSeconds, nSeenMinutes, writer id, token, then keys[nKeys],
+//       (minute, count, ttl, bucket)[nMinutes], (event minute, ttl, msgpack keys)[nSeenMinutes],
+//       addresses[nAddresses], their satoshis (one msgpack array), raw[nLatest] (oldest first)
 const std::string kApplyScript = kAddToRankingLua + std::string(R"lua(local P = ARGV[1]
 local nowMin = tonumber(ARGV[2])
 local W = tonumber(ARGV[3])
@@ -269,11 +269,12 @@ for i = s0, s0 + 3 * nSeenMin - 1, 3 do
 end
 local rk = P .. 'rank'
 local a0 = s0 + 3 * nSeenMin
-addToRanking(P, ARGV, a0, a0 + nAddr - 1, ARGV, nAddr, -1)
+-- The satoshis come as one msgpack array: numbers, not nAddr more strings for Lua to intern and convert.
+addToRanking(P, ARGV, a0, a0 + nAddr - 1, cmsgpack.unpack(ARGV[a0 + nAddr]), 1 - a0, -1)
 if total ~= '0' then redis.call('INCRBY', P .. 'rank:total', total) end
 if nLatest > 0 then
   local lk = P .. 'latest'
-  local l0 = a0 + 2 * nAddr
+  local l0 = a0 + nAddr + 1
   redis.call('LPUSH', lk, unpack(ARGV, l0, l0 + nLatest - 1))
   redis.call('LTRIM', lk, 0, latestMax - 1)
   redis.call('EXPIRE', lk, keyTtl)
@@ -521,8 +522,11 @@ RedisCommand applyCommand(const QByteArray &prefix, const StoreOptions &options,
     }
     for (const auto &entry : rank)
         cmd.arg(entry.first);
+    bucket.clear();
+    msgpackArray(bucket, rank.size());
     for (const auto &entry : rank)
-        cmd.argInt(entry.second);
+        msgpackUnsigned(bucket, std::uint64_t(entry.second));
+    cmd.arg(bucket);
     for (std::size_t k = fresh.size() - nLatest; k < fresh.size(); ++k)
         cmd.arg(batch[fresh[k]].raw);
     return cmd;
