@@ -175,8 +175,10 @@ public:
                 if (size < 0 || size > kMaxTxSize)
                     return fail(ParseError::BadSize, "x.size out of range");
                 m_tx.size = size;
-            } else if (key == "inputs" && m_withInputs) {
-                if (!readInputs(v))
+            } else if (key == "inputs") {
+                // Detail::ForAggregates leaves them unread: on-demand steps over them iteratively, without the
+                // character-by-character depth measurement that skipWithinDepth() does.
+                if (m_withInputs && !readInputs(v))
                     return false;
             } else if (key == "out") {
                 if (!readOutputs(v))
@@ -431,13 +433,16 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
 
     if (message.size() > kMaxMessageBytes)
         return reject(ParseError::TooLarge, "message exceeds " + std::to_string(kMaxMessageBytes) + " bytes");
-    if (!simdjson::validate_utf8(message.data(), static_cast<std::size_t>(message.size())))
-        return reject(ParseError::InvalidUtf8, "message is not valid UTF-8");
-
+    // iterate() indexes the whole message first, and that pass rejects invalid UTF-8 too, so a valid message is
+    // read once. Only a rejected one is checked again, to name the reason (binary garbage, for instance, fails
+    // as unescaped characters before its UTF-8 is looked at).
     const std::string_view json = d->padded(message);
     od::document doc;
-    if (const auto e = d->parser.iterate(json, d->capacity).get(doc))
+    if (const auto e = d->parser.iterate(json, d->capacity).get(doc)) {
+        if (!simdjson::validate_utf8(message.data(), static_cast<std::size_t>(message.size())))
+            return reject(ParseError::InvalidUtf8, "message is not valid UTF-8");
         return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
+    }
 
     od::json_type rootType;
     if (const auto e = doc.type().get(rootType))
