@@ -451,7 +451,7 @@ if [[ -z $OUT ]]; then
     if ((QUICK)); then OUT=$WORK/quick.json; else OUT=$REPO/bench/results/$(date -u +%Y-%m-%d)-$commit.json; fi
 fi
 mkdir -p "$(dirname "$OUT")"
-export FIGURES OUT commit dirty QUICK E2E_TX REBUILD_TX STANDALONE_TX PARSE_REPS KAFKA_RUNS WRK_SECONDS WRK_CONNS SEED BUILD
+export FIGURES OUT commit dirty QUICK WARMUP_TX E2E_TX REBUILD_TX STANDALONE_TX PARSE_REPS KAFKA_RUNS WRK_SECONDS WRK_CONNS SEED BUILD
 python3 - <<'EOF'
 import json, os, platform, re, subprocess, datetime
 e = os.environ
@@ -494,7 +494,8 @@ doc = {
     'commit': e['commit'], 'dirty_tree': e['dirty'] == 'true',
     'machine': {'nproc': os.cpu_count(), 'cpu': cpu_model(), 'ram_gib': round(mem / 1024 / 1024, 1),
                 'kernel': platform.release(), 'loadavg_at_end': open('/proc/loadavg').read().split()[:3]},
-    'settings': {'quick': e['QUICK'] == '1', 'e2e_tx': int(e['E2E_TX']), 'rebuild_tx': int(e['REBUILD_TX']),
+    'settings': {'quick': e['QUICK'] == '1', 'warmup_tx': int(e['WARMUP_TX']), 'e2e_tx': int(e['E2E_TX']),
+                 'rebuild_tx': int(e['REBUILD_TX']),
                  'standalone_tx': int(e['STANDALONE_TX']), 'parse_reps': int(e['PARSE_REPS']),
                  'kafka_runs': int(e['KAFKA_RUNS']), 'wrk_seconds': int(e['WRK_SECONDS']),
                  'wrk_connections': int(e['WRK_CONNS']), 'synthetic_seed': int(e['SEED']),

@@ -14,8 +14,8 @@ packages=(
     libgl-dev libqt6opengl6-dev libvulkan-dev libxkbcommon-dev librdkafka-dev libhiredis-dev libsimdjson-dev
     # run and test (offscreen/Xvfb GUI tests, services.sh)
     qt6-qpa-plugins xvfb xauth fonts-dejavu-core redis-server redis-tools kcat
-    # fuzzing and load tests
-    clang-14 libclang-rt-14-dev wrk
+    # fuzzing, load tests and benchmarks (scripts/bench.sh polls the stats API with curl and reads it with jq)
+    clang-14 libclang-rt-14-dev wrk curl jq
     # packaging checks
     desktop-file-utils appstream lintian file dpkg-dev
 )
