@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <numbers>
 
 namespace txpulse {
@@ -23,18 +23,27 @@ void appendHex(std::string &out, const std::uint8_t *data, std::size_t n)
 }
 
 // BIP 173 / BIP 350 segwit addresses.
+// The generator terms of the BCH checksum, combined for each of the 32 values of the top 5 bits: one lookup per
+// character instead of five data-dependent branches, which the CPU mispredicts half the time on random
+// programs (bech32Polymod was ~20 % of generating a synthetic message in perf).
+constexpr std::array<std::uint32_t, 32> kPolymodTerms = [] {
+    constexpr std::array<std::uint32_t, 5> gen = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
+    std::array<std::uint32_t, 32> terms{};
+    for (std::size_t top = 0; top < 32; ++top) {
+        for (std::size_t i = 0; i < 5; ++i) {
+            if ((top >> i) & 1)
+                terms[top] ^= gen[i];
+        }
+    }
+    return terms;
+}();
+
 std::uint32_t bech32Polymod(const std::vector<std::uint8_t> &values)
 {
-    static constexpr std::array<std::uint32_t, 5> kGen = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
-                                                          0x2a1462b3};
     std::uint32_t chk = 1;
     for (const std::uint8_t v : values) {
         const std::uint32_t top = chk >> 25;
-        chk = ((chk & 0x1ffffff) << 5) ^ v;
-        for (int i = 0; i < 5; ++i) {
-            if ((top >> i) & 1)
-                chk ^= kGen[static_cast<std::size_t>(i)];
-        }
+        chk = (((chk & 0x1ffffff) << 5) ^ v) ^ kPolymodTerms[top];
     }
     return chk;
 }
@@ -106,8 +115,8 @@ std::string base58Check(std::uint8_t version, const std::uint8_t *payload, std::
 void appendInt(std::string &out, std::int64_t v)
 {
     char buf[24];
-    const int n = std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v));
-    out.append(buf, static_cast<std::size_t>(n));
+    const auto r = std::to_chars(buf, buf + sizeof buf, v); // the digits of "%lld", without printf's parsing
+    out.append(buf, r.ptr);
 }
 
 } // namespace
