@@ -95,24 +95,22 @@ end
 -- Then the floor of `rank` is brought to this release's.
 local function migrateRanking(P, keyTtl)
   local rk, hk = P .. 'rank', P .. 'rank:sum'
-  if redis.call('EXISTS', hk) == 1 or redis.call('EXISTS', rk) == 0 then
-    migrateRankFloor(P, keyTtl)
-    return
-  end
-  local flat = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
-  for c = 1, #flat, 2000 do
-    local args = {}
-    for j = c, math.min(c + 1999, #flat), 2 do
-      local t = -tonumber(flat[j + 1])
-      if t > 0 then
-        args[#args + 1] = flat[j]
-        args[#args + 1] = string.format('%d', t)
+  if redis.call('EXISTS', hk) == 0 and redis.call('EXISTS', rk) == 1 then
+    local flat = redis.call('ZRANGE', rk, 0, -1, 'WITHSCORES')
+    for c = 1, #flat, 2000 do
+      local args = {}
+      for j = c, math.min(c + 1999, #flat), 2 do
+        local t = -tonumber(flat[j + 1])
+        if t > 0 then
+          args[#args + 1] = flat[j]
+          args[#args + 1] = string.format('%d', t)
+        end
       end
+      if #args > 0 then redis.call('HSET', hk, unpack(args)) end
     end
-    if #args > 0 then redis.call('HSET', hk, unpack(args)) end
+    redis.call('ZREMRANGEBYSCORE', rk, '(' .. string.format('%d', -RANK_FLOOR), '+inf')
+    redis.call('EXPIRE', hk, keyTtl)
   end
-  redis.call('ZREMRANGEBYSCORE', rk, '(' .. string.format('%d', -RANK_FLOOR), '+inf')
-  redis.call('EXPIRE', hk, keyTtl)
   migrateRankFloor(P, keyTtl)
 end
 -- Dedupe: `seen` is a SET of dedupe keys (one O(1) lookup per hash, whatever minute it was counted in);
@@ -599,15 +597,22 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
         it.score = it.future ? batch[i].minute() : it.minute;
         it.key = dedupeKey(batch[i].hash);
     }
-    // FNV-1a over the dedupe keys: the same batch sent again (the aggregator retries a failed one) reuses the
-    // token of its unconfirmed attempt.
-    std::uint64_t fingerprint = 14695981039346656037ull;
-    for (const ApplyItem &it : items) {
-        for (const char c : it.key)
-            fingerprint = (fingerprint ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
+    // FNV-1a over the dedupe keys identifies the batch when the aggregator sends a failed one again: that send
+    // reuses the token of the unconfirmed attempt. Computed only when an attempt failed (every byte of the keys,
+    // so not on each batch): to recognise the resend, and to record a failed attempt.
+    const auto fingerprintOf = [&items] {
+        std::uint64_t h = 14695981039346656037ull;
+        for (const ApplyItem &it : items) {
+            for (const char c : it.key)
+                h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+        }
+        return h;
+    };
+    std::optional<std::uint64_t> fingerprint;
+    if (m_unconfirmed)
+        fingerprint = fingerprintOf();
     const std::uint64_t token =
-        m_unconfirmed && m_unconfirmed->fingerprint == fingerprint ? m_unconfirmed->token : ++m_lastToken;
+        m_unconfirmed && m_unconfirmed->fingerprint == *fingerprint ? m_unconfirmed->token : ++m_lastToken;
 
     // Hashes Redis reported as already counted, over the attempts of this call. Only ever grows: a hash that
     // left `seen` since is late now (expire() prunes it with its minute), which the floor check catches.
@@ -634,7 +639,7 @@ Expected<ApplyResult> RedisStore::apply(const std::vector<Transaction> &batch)
         auto reply = evalScript(ApplyScript, applyCommand(m_prefix, m_options, batch, items, fresh, nowMs, floor,
                                                           m_writerId, token));
         if (!reply) {
-            m_unconfirmed = UnconfirmedApply{fingerprint, token, r};
+            m_unconfirmed = UnconfirmedApply{fingerprint ? *fingerprint : fingerprintOf(), token, r};
             return reply.error();
         }
         if (reply->type != RedisReply::Type::Array || reply->elements.empty())

@@ -22,8 +22,9 @@ namespace txpulse {
 //   s:<minute>  msgpack, the hashes of that event minute (expire() removes them from `seen` with it)
 //   seen:minutes      ZSET of the minutes with an s: key (layout 1's `seen` ZSET is converted on first use)
 //   rank:sum          HASH address -> total satoshis, every address in the window
-//   rank              ZSET address -> -total, only totals >= 0.01 BTC (negated so ZRANGE gives descending
-//                     totals, ties by address; layout 2's all-address `rank` is converted on first use)
+//   rank              ZSET address -> -total, only totals >= kRankFloorSatoshis (negated so ZRANGE gives
+//                     descending totals, ties by address; layout 2's all-address `rank` is converted on first use)
+//   rank:floor        the floor `rank` was built with (a different one is converted on first use)
 //   rank:total        sum of the ranking     minutes  ZSET of minutes with data    expired  the marker
 //   ack:<writer>      the token of this writer's last applied batch (see UnconfirmedApply)
 //   latest            LIST of raw messages   gaps     ZSET "from:to" by from
