@@ -7,6 +7,7 @@
 #include <QTest>
 
 #include <thread>
+#include <type_traits>
 
 using namespace txpulse;
 
@@ -59,6 +60,24 @@ private:
     std::unique_ptr<RedisStore> openDefault(const Clock &clock, const QString &prefix)
     {
         return openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+    }
+
+    // One command on a key of `prefix` (given relative to it: "rank"), through the store's own connection; any
+    // further arguments are strings or integers.
+    template <typename... Args>
+    static Expected<RedisReply> onKey(RedisStore &store, const QString &prefix, const char *command, const char *key,
+                                      const Args &...args)
+    {
+        RedisCommand cmd{command};
+        cmd.arg(prefix.toUtf8() + key);
+        [[maybe_unused]] const auto add = [&cmd](const auto &a) {
+            if constexpr (std::is_integral_v<std::decay_t<decltype(a)>>)
+                cmd.argInt(a);
+            else
+                cmd.arg(a);
+        };
+        (add(args), ...);
+        return store.connection().command(cmd);
     }
 
     static std::vector<QByteArray> scanKeys(RedisConnection &c, const QString &prefix)
@@ -290,12 +309,9 @@ private Q_SLOTS:
         };
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
-        const QByteArray p = prefix.toUtf8();
         auto store = openDefault(clock, prefix);
         const auto count = [&](const char *cmd, const char *key) {
-            RedisCommand c{cmd};
-            c.arg(p + key);
-            auto n = store->connection().command(c);
+            auto n = onKey(*store, prefix, cmd, key);
             return n ? n->integer : -1;
         };
         applyOk(*store, {makeTx("t1", secondsAt(kBaseMinute), {{"big", floor}, {"small", floor - 1}, {"tiny", 5}})});
@@ -335,17 +351,11 @@ private Q_SLOTS:
         RedisCommand del{"DEL"};
         del.arg(p + "rank").arg(p + "rank:sum");
         QVERIFY(store->connection().command(del));
-        RedisCommand zadd{"ZADD"};
-        zadd.arg(p + "rank").arg("-30000000").arg("big").arg("-10000000").arg("mid").arg("-7").arg("small");
-        QVERIFY(store->connection().command(zadd));
+        QVERIFY(onKey(*store, prefix, "ZADD", "rank", "-30000000", "big", "-10000000", "mid", "-7", "small"));
 
         QCOMPARE(applyOk(*store, {makeTx("m2", secondsAt(kBaseMinute), {{"small", 1}})}).applied, 1);
-        RedisCommand hlen{"HLEN"};
-        hlen.arg(p + "rank:sum");
-        RedisCommand zcard{"ZCARD"};
-        zcard.arg(p + "rank");
-        QCOMPARE(store->connection().command(hlen)->integer, 3);
-        QCOMPARE(store->connection().command(zcard)->integer, 2);
+        QCOMPARE(onKey(*store, prefix, "HLEN", "rank:sum")->integer, 3);
+        QCOMPARE(onKey(*store, prefix, "ZCARD", "rank")->integer, 2);
         QCOMPARE(describe(readTop(*store, 1)), QStringLiteral("big=30000000"));
         QCOMPARE(describe(readTop(*store, 3)), QStringLiteral("big=30000000 mid=10000000 small=8"));
 
@@ -353,7 +363,7 @@ private Q_SLOTS:
         clock.setMs(kBaseMs + std::int64_t(kRankingWindowMinutes + 1) * 60'000);
         expireOk(*store);
         QCOMPARE(readAll(*store).rankedAddresses, 0);
-        QCOMPARE(store->connection().command(zcard)->integer, 0);
+        QCOMPARE(onKey(*store, prefix, "ZCARD", "rank")->integer, 0);
     }
 
     void twoProcessesShareOnePrefixExactly()
@@ -430,42 +440,27 @@ private Q_SLOTS:
         constexpr std::int64_t floor = RedisStore::kRankFloorSatoshis;
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
-        const QByteArray p = prefix.toUtf8();
         auto store = openDefault(clock, prefix);
-        RedisConnection &c = store->connection();
-        const auto zcard = [&] {
-            RedisCommand z{"ZCARD"};
-            z.arg(p + "rank");
-            return c.command(z)->integer;
-        };
+        const auto zcard = [&] { return onKey(*store, prefix, "ZCARD", "rank")->integer; };
+        const auto storedFloor = [&] { return onKey(*store, prefix, "GET", "rank:floor")->str; };
         applyOk(*store, {makeTx("f1", secondsAt(kBaseMinute), {{"a", 3 * floor}, {"b", floor}, {"c", floor / 2}, {"d", 7}})});
         QCOMPARE(zcard(), 2);
 
         // As the 0.01 BTC release left it: c (0.05 BTC) in `rank` too, no `rank:floor`.
-        RedisCommand zadd{"ZADD"};
-        zadd.arg(p + "rank").argInt(-floor / 2).arg("c");
-        QVERIFY(c.command(zadd));
-        RedisCommand del{"DEL"};
-        del.arg(p + "rank:floor");
-        QVERIFY(c.command(del));
+        QVERIFY(onKey(*store, prefix, "ZADD", "rank", -floor / 2, "c"));
+        QVERIFY(onKey(*store, prefix, "DEL", "rank:floor"));
         QCOMPARE(zcard(), 3);
         applyOk(*store, {makeTx("f2", secondsAt(kBaseMinute), {{"d", 1}})});
         QCOMPARE(zcard(), 2);
-        RedisCommand get{"GET"};
-        get.arg(p + "rank:floor");
-        QCOMPARE(c.command(get)->str, QByteArray::number(qlonglong(floor)));
+        QCOMPARE(storedFloor(), QByteArray::number(qlonglong(floor)));
         QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(3 * floor).arg(floor));
 
         // As a release with a 10 BTC floor would leave it: only a in `rank`.
-        RedisCommand drop{"ZREM"};
-        drop.arg(p + "rank").arg("b");
-        QVERIFY(c.command(drop));
-        RedisCommand set{"SET"};
-        set.arg(p + "rank:floor").argInt(100 * floor);
-        QVERIFY(c.command(set));
+        QVERIFY(onKey(*store, prefix, "ZREM", "rank", "b"));
+        QVERIFY(onKey(*store, prefix, "SET", "rank:floor", 100 * floor));
         expireOk(*store); // the expire script converts as well
         QCOMPARE(zcard(), 2);
-        QCOMPARE(c.command(get)->str, QByteArray::number(qlonglong(floor)));
+        QCOMPARE(storedFloor(), QByteArray::number(qlonglong(floor)));
         QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(3 * floor).arg(floor));
     }
 
@@ -477,12 +472,9 @@ private Q_SLOTS:
         constexpr std::int64_t floor = RedisStore::kRankFloorSatoshis;
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
-        const QByteArray p = prefix.toUtf8();
         auto store = openDefault(clock, prefix);
         applyOk(*store, {makeTx("s1", secondsAt(kBaseMinute), {{"a", 2 * floor}, {"b", floor / 2}, {"c", floor / 5}})});
-        RedisCommand zadd{"ZADD"};
-        zadd.arg(p + "rank").argInt(-floor / 5).arg("c");
-        QVERIFY(store->connection().command(zadd));
+        QVERIFY(onKey(*store, prefix, "ZADD", "rank", -floor / 5, "c"));
         QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(2 * floor).arg(floor / 2));
     }
 
