@@ -263,19 +263,28 @@ fi
 # 2. end to end, pipeline mode
 
 # run_e2e NAME [--pregenerate]: one end-to-end run, figures NAME.*; sets RATE (empty when it failed)
+# pipeline_names NAME: the topic, consumer group, Redis prefix and config of one pipeline run (deleted at exit);
+# start_pipeline NAME: txpulse in pipeline mode on them, fed by the replay server started last.
+pipeline_names() {
+    topic=$RUN_ID-$1
+    prefix="txpulse-$RUN_ID-$1:"
+    TOPICS+=("$topic")
+    PREFIXES+=("$prefix")
+    printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/$1.ini"
+}
+start_pipeline() {
+    start_txpulse "$1" --config "$WORK/$1.ini" --feed "$REPLAY_URL" --kafka "$KAFKA" --redis "$REDIS" \
+        --topic "$topic" --group "$RUN_ID-$1"
+}
+
 run_e2e() {
     local name=$1 gen=${2:-}
     section "end to end ($name): txpulse-replay --synthetic $E2E_TX $gen --rate max -> txpulse --headless (Kafka + Redis)"
-    topic=$RUN_ID-$name
-    prefix="txpulse-$RUN_ID-$name:"
-    TOPICS+=("$topic")
-    PREFIXES+=("$prefix")
-    printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/$name.ini"
+    pipeline_names "$name"
     start_replay "$E2E_TX" $gen
     svc0=$(services_cpu)
     t_launch=$(now)
-    start_txpulse "$name" --config "$WORK/$name.ini" --feed "$REPLAY_URL" --kafka "$KAFKA" --redis "$REDIS" \
-        --topic "$topic" --group "$RUN_ID-$name"
+    start_pipeline "$name"
     # The clock stops at the poll that saw every transaction applied (each apply returns once the Lua script has
     # run, so Redis holds them then); what follows only reads figures. Redis's own counts are then checked: a
     # run whose per-minute counts do not add up is a failure, not a figure.
@@ -307,13 +316,9 @@ run_e2e() {
 # runs the same.
 warm_up() {
     section "warm-up: $WARMUP_TX tx end to end, not measured"
-    local topic=$RUN_ID-warmup prefix="txpulse-$RUN_ID-warmup:"
-    TOPICS+=("$topic")
-    PREFIXES+=("$prefix")
-    printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/warmup.ini"
+    pipeline_names warmup
     start_replay "$WARMUP_TX" --pregenerate
-    start_txpulse warmup --config "$WORK/warmup.ini" --feed "$REPLAY_URL" --kafka "$KAFKA" --redis "$REDIS" \
-        --topic "$topic" --group "$RUN_ID-warmup"
+    start_pipeline warmup
     wait_stat .store.applied "$WARMUP_TX" || log "the warm-up did not complete; measuring anyway"
     stop_pid "$TX_PID"
     stop_pid "$REPLAY_PID"
@@ -341,11 +346,7 @@ fi
 # 4. rebuild: a fresh group over a full topic
 
 section "rebuild: fill a topic with $REBUILD_TX tx (txpulse --role ingest), then a fresh aggregate group"
-topic=$RUN_ID-rebuild
-prefix="txpulse-$RUN_ID-rebuild:"
-TOPICS+=("$topic")
-PREFIXES+=("$prefix")
-printf '[redis]\nprefix=%s\n' "$prefix" >"$WORK/rebuild.ini"
+pipeline_names rebuild
 start_replay "$REBUILD_TX"
 start_txpulse ingest --feed "$REPLAY_URL" --kafka "$KAFKA" --topic "$topic" --role ingest
 if wait_stat .kafka.produced "$REBUILD_TX"; then
