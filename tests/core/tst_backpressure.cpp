@@ -145,7 +145,7 @@ private Q_SLOTS:
         constexpr int kMessages = 20000;
         constexpr qint64 kHigh = 256;
         constexpr qint64 kLow = 128;
-        constexpr int kStallMs = 300;
+        constexpr int kStallMs = 1000;
 
         // ~1 KB synthetic transactions with a pong every 100 messages (ignored by the parser: its credit is
         // given back by the ingest worker, not with a batch). ~20 MB in all: far more than the socket buffers.
