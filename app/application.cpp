@@ -1,16 +1,16 @@
 #include "application.h"
 
-#include "aggregator.h"
-#include "feed_client.h"
-#include "flow_credit.h"
-#include "http_api.h"
-#include "ingest_worker.h"
-#include "kafka_consumer.h"
-#include "kafka_producer.h"
-#include "logging.h"
+#include "store/aggregator.h"
+#include "feed/feed_client.h"
+#include "feed/flow_credit.h"
+#include "http/http_api.h"
+#include "feed/ingest_worker.h"
+#include "kafka/kafka_consumer.h"
+#include "kafka/kafka_producer.h"
+#include "support/logging.h"
 #include "main_window.h"
-#include "memory_store.h"
-#include "redis_store.h"
+#include "store/memory_store.h"
+#include "store/redis_store.h"
 
 #include <QApplication>
 #include <QSettings>

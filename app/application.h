@@ -1,10 +1,10 @@
 #pragma once
 
-#include "clock.h"
-#include "config.h"
-#include "error.h"
-#include "snapshot.h"
-#include "stats.h"
+#include "support/clock.h"
+#include "support/config.h"
+#include "support/error.h"
+#include "store/snapshot.h"
+#include "support/stats.h"
 
 #include <QObject>
 #include <QPointer>

@@ -1,7 +1,7 @@
 // txpulse: the desktop application, or with --headless the service. Wiring lives in application.cpp.
 #include "application.h"
-#include "config.h"
-#include "logging.h"
+#include "support/config.h"
+#include "support/logging.h"
 #include "settings_dialog.h"
 
 #include <QApplication>

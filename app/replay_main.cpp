@@ -1,8 +1,8 @@
 // txpulse-replay: serves a recorded NDJSON feed (or synthetic traffic) over the blockchain.com WebSocket
 // protocol. Argument parsing and wiring only; the server is txpulse::ReplayServer.
 
-#include "replay_server.h"
-#include "synthetic_feed.h"
+#include "replay/replay_server.h"
+#include "replay/synthetic_feed.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

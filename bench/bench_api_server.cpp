@@ -8,8 +8,8 @@
 // the per-snapshot response cache is rebuilt at the production cadence while wrk runs. Prints
 // "listening on 127.0.0.1:PORT" once ready.
 
-#include "http_api.h"
-#include "transaction_parser.h"
+#include "http/http_api.h"
+#include "model/transaction_parser.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

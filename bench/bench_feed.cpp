@@ -11,11 +11,11 @@
 //
 // Prints one line per run and the median per mode.
 
-#include "clock.h"
-#include "feed_client.h"
-#include "ingest_worker.h"
-#include "stats.h"
-#include "synthetic_feed.h"
+#include "support/clock.h"
+#include "feed/feed_client.h"
+#include "feed/ingest_worker.h"
+#include "support/stats.h"
+#include "replay/synthetic_feed.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -8,14 +8,14 @@
 // Messages are realistic blockchain.com utx messages from SyntheticFeed, each with a unique hash.
 // Each run uses a fresh topic (3 partitions) and group. Medians are printed last.
 
-#include "clock.h"
-#include "kafka_admin.h"
-#include "kafka_consumer.h"
-#include "kafka_handles.h"
-#include "kafka_producer.h"
-#include "stats.h"
-#include "synthetic_feed.h"
-#include "transaction_parser.h"
+#include "support/clock.h"
+#include "kafka/kafka_admin.h"
+#include "kafka/kafka_consumer.h"
+#include "kafka/kafka_handles.h"
+#include "kafka/kafka_producer.h"
+#include "support/stats.h"
+#include "replay/synthetic_feed.h"
+#include "model/transaction_parser.h"
 
 #include <librdkafka/rdkafka.h>
 

@@ -4,8 +4,8 @@
 //
 //   build-*/bench/bench_parse [--reps N] [--synthetic N] [--fixture-copies N]
 
-#include "synthetic_feed.h"
-#include "transaction_parser.h"
+#include "replay/synthetic_feed.h"
+#include "model/transaction_parser.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -7,11 +7,11 @@
 // at its end), then measures top-100 reads, the whole snapshot read, one minute's expiry and Redis memory
 // (INFO memory used_memory before and after; other users of the same Redis add noise). Deletes its keys.
 
-#include "clock.h"
-#include "memory_store.h"
-#include "redis_store.h"
-#include "synthetic_feed.h"
-#include "transaction_parser.h"
+#include "support/clock.h"
+#include "store/memory_store.h"
+#include "store/redis_store.h"
+#include "replay/synthetic_feed.h"
+#include "model/transaction_parser.h"
 
 #include <QCoreApplication>
 #include <QRandomGenerator>

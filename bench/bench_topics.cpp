@@ -3,8 +3,8 @@
 //
 //   bench_topics --brokers HOST:PORT --delete TOPIC [TOPIC ...]
 
-#include "config.h"
-#include "kafka_admin.h"
+#include "support/config.h"
+#include "kafka/kafka_admin.h"
 
 #include <QCoreApplication>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "store/snapshot.h"
 #include "sortable_rows.h"
 
 #include <QAbstractTableModel>

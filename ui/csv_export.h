@@ -1,6 +1,6 @@
 #pragma once
 
-#include "snapshot.h"
+#include "store/snapshot.h"
 
 #include <QString>
 #include <QStringList>

@@ -3,7 +3,7 @@
 #include "address_chart.h"
 #include "address_table_model.h"
 #include "format.h"
-#include "logging.h"
+#include "support/logging.h"
 #include "minute_chart.h"
 #include "minute_series.h"
 #include "settings_dialog.h"

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "config.h"
+#include "support/config.h"
 #include "csv_export.h"
 #include "minute_series.h"
-#include "snapshot.h"
+#include "store/snapshot.h"
 #include "theme.h"
 
 #include <QIcon>

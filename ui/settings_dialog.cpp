@@ -1,6 +1,6 @@
 #include "settings_dialog.h"
 
-#include "logging.h"
+#include "support/logging.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "config.h"
+#include "support/config.h"
 
 #include <QDialog>
 

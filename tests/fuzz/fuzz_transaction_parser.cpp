@@ -2,7 +2,7 @@
 // leaking or touching memory it does not own (ASan/UBSan), and whatever is accepted must satisfy the
 // invariants the rest of the pipeline relies on. A violated invariant aborts, which libFuzzer reports.
 
-#include "transaction_parser.h"
+#include "model/transaction_parser.h"
 
 #include <cstdint>
 #include <cstdio>

@@ -1,13 +1,13 @@
 // Against the real Kafka broker started by scripts/services.sh: producer -> topic -> consumer group through
 // txpulse_core's own wrappers. Every test uses its own topic and group.
 
-#include "clock.h"
-#include "kafka_admin.h"
-#include "kafka_consumer.h"
-#include "kafka_producer.h"
-#include "stats.h"
-#include "synthetic_feed.h"
-#include "transaction_parser.h"
+#include "support/clock.h"
+#include "kafka/kafka_admin.h"
+#include "kafka/kafka_consumer.h"
+#include "kafka/kafka_producer.h"
+#include "support/stats.h"
+#include "replay/synthetic_feed.h"
+#include "model/transaction_parser.h"
 
 #include <QDateTime>
 #include <QFile>

@@ -1,6 +1,6 @@
-#include "redis_connection.h"
-#include "redis_store.h"
-#include "core/store_contract.h"
+#include "store/redis_connection.h"
+#include "store/redis_store.h"
+#include "core/store/store_contract.h"
 
 #include <QRandomGenerator>
 #include <QRegularExpression>

@@ -4,7 +4,7 @@
 // a feed gap, the top 100 addresses of a long-tailed ranking and the latest 100 transactions with raw
 // blockchain.com-style messages. Deterministic for a given seed.
 
-#include "snapshot.h"
+#include "store/snapshot.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>

@@ -4,7 +4,7 @@
 #include "application.h"
 #include "main_window.h"
 #include "minute_chart.h"
-#include "replay_server.h"
+#include "replay/replay_server.h"
 #include "transaction_table_model.h"
 
 #include <QApplication>
