@@ -224,7 +224,7 @@ private Q_SLOTS:
                 ++ackKeys; // one per writer, and this is the only one
             } else {
                 QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "rank:floor", "rank:minutes", "minutes",
-                                            "expired", "latest", "gaps", "layout",
+                                            "expired", "latest", "latest:n", "gaps", "layout",
                                             "seen", "seen:minutes"})
                              .contains(name),
                          name.constData());
@@ -519,6 +519,32 @@ private Q_SLOTS:
         QVERIFY2(refused.error().message.contains(QLatin1String("newer release")), qPrintable(refused.error().message));
         QVERIFY(!newer->expire());
         QCOMPARE(describe(readAll(*newer).top), QStringLiteral("addrL=10"));
+    }
+
+    // Releases before layout versions kept `latest` as a LIST, newest first. The layout script turns it into the
+    // ZSET by arrival once: the old entries keep their order and anything arriving later comes before them.
+    void oldLatestListIsConverted()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto store = openDefault(clock, prefix);
+        const auto a = makeTx("list-a", secondsAt(kBaseMinute), {{"addrA", 1}});
+        const auto b = makeTx("list-b", secondsAt(kBaseMinute), {{"addrB", 1}});
+        applyOk(*store, {a, b});
+        QVERIFY(onKey(*store, prefix, "DEL", "latest", "latest:n"));
+        QVERIFY(onKey(*store, prefix, "RPUSH", "latest", b.raw, a.raw));
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
+        auto c = makeTx("list-c", secondsAt(kBaseMinute), {{"addrC", 1}});
+        c.receivedMs = kBaseMs;
+        c.sequence = 7;
+        applyOk(*store, {c});
+        QCOMPARE(onKey(*store, prefix, "TYPE", "latest")->str, QByteArray("zset"));
+        const auto v = readAll(*store);
+        QCOMPARE(v.latest.size(), std::size_t(3));
+        QCOMPARE(v.latest[0], c.raw);
+        QCOMPARE(v.latest[1], b.raw);
+        QCOMPARE(v.latest[2], a.raw);
     }
 
     // The ranking's floor is written twice, in C++ (the read's BYSCORE bound) and in its Lua: they must agree.

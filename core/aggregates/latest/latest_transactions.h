@@ -3,12 +3,18 @@
 #include "aggregates/aggregate.h"
 
 #include <deque>
+#include <tuple>
 
 namespace txpulse::aggregates {
 
 // The latest kLatestCount transactions, newest first, each the feed message as received (/show_transactions).
-// Takes from a transaction: its raw message. Redis key: `latest` (LIST, newest first, trimmed to kLatestCount).
-// Lua: latest_transactions.lua.
+// Takes from a transaction: its raw message and when it arrived. "Latest" is by arrival, not by when a batch was
+// applied: a consumer applies the batches of several partitions in whatever order they come, so the order is
+// (receivedMs: the Kafka message's timestamp, then sequence: the ingest's running number, then the order of
+// application, which only decides between transactions that carry neither).
+// Redis keys (Lua: latest_transactions.lua): `latest`, a ZSET scored by receivedMs whose members are the 16 hex
+// digits of the sequence, the 16 of the application number, then the raw message (equal scores sort by member,
+// so by sequence, then application); trimmed to kLatestCount. `latest:n` counts the applications.
 class LatestTransactions {
 public:
     struct View {
@@ -22,13 +28,21 @@ public:
         void read(const ReadContext &ctx, View &view) const;
 
     private:
-        std::deque<QByteArray> m_latest; // newest first
+        struct Entry {
+            std::int64_t receivedMs = 0;
+            std::uint64_t sequence = 0;
+            std::uint64_t applied = 0;
+            QByteArray raw;
+            auto key() const { return std::tuple(receivedMs, sequence, applied); }
+        };
+        std::deque<Entry> m_latest; // newest first
+        std::uint64_t m_applied = 0;
     };
 
     struct Redis {
         static constexpr const char *kLua = ":/txpulse/lua/latest_transactions.lua";
         static constexpr std::size_t kReadCommands = 1;
-        // nLatest, max, then raw[nLatest] oldest first
+        // nLatest, max, then (receivedMs, 16 hex digits of the sequence, raw)[nLatest], in application order
         static void encodeApply(const RedisApplyBatch &b, RedisCommand &cmd);
         static void queueRead(const RedisReadContext &ctx, std::vector<RedisCommand> &cmds); // LRANGE latest
         static Expected<void> parseRead(const RedisReadContext &ctx, const RedisReply *replies, View &view);
