@@ -406,18 +406,7 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
         if (m_rateSamples.size() >= 2) {
             const RateSample &a = m_rateSamples.front();
             const RateSample &b = m_rateSamples.back();
-            rates.seconds = static_cast<double>(b.atMs - a.atMs) / 1000.0;
-            if (rates.seconds > 0) {
-                const auto per = [&](std::int64_t from, std::int64_t to) {
-                    return static_cast<double>(to - from) / rates.seconds;
-                };
-                rates.messages = per(a.stats.feedMessages, b.stats.feedMessages);
-                rates.transactions = per(a.stats.feedTransactions, b.stats.feedTransactions);
-                rates.rejected = per(a.stats.feedRejected, b.stats.feedRejected);
-                rates.produced = per(a.stats.produced, b.stats.produced);
-                rates.consumed = per(a.stats.consumed, b.stats.consumed);
-                rates.applied = per(a.stats.applied, b.stats.applied);
-            }
+            rates = http::rates(a.stats, b.stats, static_cast<double>(b.atMs - a.atMs) / 1000.0);
         }
         return std::make_shared<const Body>(Body{200, kJson, http::statsJson(*s, rates), {}});
     }
@@ -469,62 +458,11 @@ HttpApi::BodyPtr HttpApi::metricsBody()
     w.family("txpulse_snapshot_generated_timestamp_seconds", "gauge", "When the served snapshot was built.");
     w.sample("txpulse_snapshot_generated_timestamp_seconds", static_cast<double>(s->generatedMs) / 1000.0);
 
-    const std::pair<const char *, ComponentState> states[] = {
-        {"txpulse_feed_state", st.feedState}, {"txpulse_kafka_state", st.kafkaState}, {"txpulse_redis_state", st.redisState}};
-    for (const auto &[name, state] : states) {
-        w.family(name, "gauge", "Connection state: 1 for the current state, 0 for the others.");
-        for (int i = 0; i <= static_cast<int>(ComponentState::Down); ++i) {
-            const auto candidate = static_cast<ComponentState>(i);
-            w.sample(name, {{"state", componentStateName(candidate)}}, std::int64_t{candidate == state ? 1 : 0});
-        }
-    }
-
-    const auto counter = [&w](const char *name, const char *help, std::int64_t value) {
-        w.family(name, "counter", help);
-        w.sample(name, value);
-    };
-    const auto gauge = [&w](const char *name, const char *help, std::int64_t value) {
-        w.family(name, "gauge", help);
-        w.sample(name, value);
-    };
-    counter("txpulse_feed_messages_total", "WebSocket frames received from the feed.", st.feedMessages);
-    counter("txpulse_feed_bytes_total", "Bytes received from the feed.", st.feedBytes);
-    counter("txpulse_feed_transactions_total", "Transactions accepted from the feed.", st.feedTransactions);
-    counter("txpulse_feed_ignored_total", "Valid feed messages of another kind (pong, block, ...).", st.feedIgnored);
-    w.family("txpulse_feed_rejected_total", "counter", "Feed messages rejected, by reason.");
-    for (std::size_t i = 0; i < kParseErrorCount; ++i) {
-        const std::string_view reason = parseErrorName(static_cast<ParseError>(i));
-        w.sample("txpulse_feed_rejected_total", {{"reason", QByteArray(reason.data(), static_cast<qsizetype>(reason.size()))}},
-                 st.rejectsByReason[i]);
-    }
-    counter("txpulse_feed_reconnects_total", "Feed reconnections.", st.feedReconnects);
-    gauge("txpulse_feed_in_flight", "Feed messages handed off and not yet in a bounded queue (backpressure bound).",
-          st.feedInFlight);
-    gauge("txpulse_feed_in_flight_peak", "Highest txpulse_feed_in_flight since start.", st.feedInFlightPeak);
-    counter("txpulse_feed_backpressure_pauses_total", "Times the feed stopped reading because too much was in flight.",
-            st.feedPauses);
-    w.family("txpulse_feed_backpressure_paused_seconds_total", "counter",
-             "Time the feed spent not reading because too much was in flight.");
-    w.sample("txpulse_feed_backpressure_paused_seconds_total", static_cast<double>(st.feedPausedMs) / 1000.0);
-    counter("txpulse_kafka_produced_total", "Messages Kafka acknowledged.", st.produced);
-    counter("txpulse_kafka_produce_errors_total", "Messages Kafka failed to deliver.", st.produceErrors);
-    gauge("txpulse_kafka_produce_queue", "Messages waiting in the producer.", st.produceQueue);
-    gauge("txpulse_spool_messages", "Messages in the on-disk spool.", st.spooled);
-    counter("txpulse_dropped_total", "Messages that could not be kept anywhere.", st.dropped);
-    counter("txpulse_kafka_consumed_total", "Messages consumed from Kafka.", st.consumed);
-    w.family("txpulse_kafka_consumer_lag", "gauge", "Consumer lag summed over assigned partitions (absent when unknown).");
-    if (st.consumerLag >= 0)
-        w.sample("txpulse_kafka_consumer_lag", st.consumerLag);
-    counter("txpulse_store_applied_total", "Transactions aggregated.", st.applied);
-    counter("txpulse_store_duplicates_total", "Transactions seen again within the window.", st.duplicates);
-    counter("txpulse_store_late_total", "Transactions older than the window.", st.late);
-    counter("txpulse_store_batches_total", "Store batches written.", st.storeBatches);
-    counter("txpulse_store_errors_total", "Store batches that failed.", st.storeErrors);
-    w.family("txpulse_store_last_batch_seconds", "gauge", "Wall time of the last store batch.");
-    w.sample("txpulse_store_last_batch_seconds", static_cast<double>(st.storeLastBatchUs) / 1e6);
+    http::writeCounterMetrics(w, st);
     w.family("txpulse_transactions_per_second", "gauge", "Accepted transactions per second, recent average.");
     w.sample("txpulse_transactions_per_second", s->txPerSecond);
-    gauge("txpulse_ranked_addresses", "Addresses in the 3-hour ranking.", s->view.rankedAddresses);
+    w.family("txpulse_ranked_addresses", "gauge", "Addresses in the 3-hour ranking.");
+    w.sample("txpulse_ranked_addresses", s->view.rankedAddresses);
 
     w.family("txpulse_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
     for (std::size_t r = 0; r < m_requests.size(); ++r) {
@@ -535,7 +473,8 @@ HttpApi::BodyPtr HttpApi::metricsBody()
     w.family("txpulse_http_refused_total", "counter", "HTTP connections refused before routing, by reason.");
     for (const auto &[reason, count] : m_guard->refusals())
         w.sample("txpulse_http_refused_total", {{"reason", QByteArray::fromStdString(reason)}}, count);
-    gauge("txpulse_http_connections", "Open HTTP connections.", m_guard->connectionCount());
+    w.family("txpulse_http_connections", "gauge", "Open HTTP connections.");
+    w.sample("txpulse_http_connections", std::int64_t{m_guard->connectionCount()});
 
     return std::make_shared<const Body>(Body{200, PrometheusWriter::kContentType, w.take(), {}});
 }

@@ -327,6 +327,17 @@ QByteArray minutesBody(const Snapshot &s, int minutes, bool csv)
     return out;
 }
 
+Rates rates(const StatsSample &from, const StatsSample &to, double seconds)
+{
+    Rates r;
+    r.seconds = seconds;
+    for (const StatCounter &c : kStatCounters) {
+        if (c.rateKey)
+            r.perSecond.push_back(seconds > 0 ? static_cast<double>(to.*c.field - from.*c.field) / seconds : 0.0);
+    }
+    return r;
+}
+
 QByteArray statsJson(const Snapshot &s, const Rates &r)
 {
     const StatsSample &st = s.stats;
@@ -346,109 +357,77 @@ QByteArray statsJson(const Snapshot &s, const Rates &r)
     out += '{';
     appendKey(out, "window_seconds", true);
     appendDouble(out, r.seconds);
-    appendKey(out, "messages_per_second");
-    appendDouble(out, r.messages);
-    appendKey(out, "transactions_per_second");
-    appendDouble(out, r.transactions);
-    appendKey(out, "rejected_per_second");
-    appendDouble(out, r.rejected);
-    appendKey(out, "produced_per_second");
-    appendDouble(out, r.produced);
-    appendKey(out, "consumed_per_second");
-    appendDouble(out, r.consumed);
-    appendKey(out, "applied_per_second");
-    appendDouble(out, r.applied);
-    out += '}';
-
-    appendKey(out, "feed");
-    out += '{';
-    out += "\"state\":";
-    appendJsonString(out, componentStateName(st.feedState));
-    appendKey(out, "connected_since");
-    if (st.feedConnectedSinceMs > 0)
-        out += '"' + isoUtc(st.feedConnectedSinceMs) + '"';
-    else
-        out += "null";
-    appendKey(out, "messages");
-    appendNumber(out, st.feedMessages);
-    appendKey(out, "bytes");
-    appendNumber(out, st.feedBytes);
-    appendKey(out, "transactions");
-    appendNumber(out, st.feedTransactions);
-    appendKey(out, "ignored");
-    appendNumber(out, st.feedIgnored);
-    appendKey(out, "rejected");
-    appendNumber(out, st.feedRejected);
-    appendKey(out, "reconnects");
-    appendNumber(out, st.feedReconnects);
-    appendKey(out, "in_flight");
-    appendNumber(out, st.feedInFlight);
-    appendKey(out, "in_flight_peak");
-    appendNumber(out, st.feedInFlightPeak);
-    appendKey(out, "paused");
-    appendNumber(out, st.feedPauses);
-    appendKey(out, "paused_seconds");
-    appendDouble(out, double(st.feedPausedMs) / 1000.0);
-    appendKey(out, "rejects_by_reason");
-    out += '{';
-    for (std::size_t i = 0; i < kParseErrorCount; ++i) {
-        const std::string_view name = parseErrorName(static_cast<ParseError>(i));
-        if (i)
-            out += ',';
-        appendJsonString(out, name);
-        out += ':';
-        appendNumber(out, st.rejectsByReason[i]);
+    std::size_t rate = 0;
+    for (const StatCounter &c : kStatCounters) {
+        if (!c.rateKey)
+            continue;
+        appendKey(out, c.rateKey);
+        appendDouble(out, rate < r.perSecond.size() ? r.perSecond[rate] : 0.0);
+        ++rate;
     }
-    out += "}}";
-
-    appendKey(out, "kafka");
-    out += '{';
-    out += "\"state\":";
-    appendJsonString(out, componentStateName(st.kafkaState));
-    appendKey(out, "produced");
-    appendNumber(out, st.produced);
-    appendKey(out, "produce_errors");
-    appendNumber(out, st.produceErrors);
-    appendKey(out, "produce_queue");
-    appendNumber(out, st.produceQueue);
-    appendKey(out, "spooled");
-    appendNumber(out, st.spooled);
-    appendKey(out, "dropped");
-    appendNumber(out, st.dropped);
-    appendKey(out, "consumed");
-    appendNumber(out, st.consumed);
-    appendKey(out, "consumer_lag");
-    if (st.consumerLag >= 0)
-        appendNumber(out, st.consumerLag);
-    else
-        out += "null";
     out += '}';
 
-    appendKey(out, "redis");
-    out += '{';
-    out += "\"state\":";
-    appendJsonString(out, componentStateName(st.redisState));
-    out += '}';
-
-    appendKey(out, "store");
-    out += '{';
-    appendKey(out, "applied", true);
-    appendNumber(out, st.applied);
-    appendKey(out, "duplicates");
-    appendNumber(out, st.duplicates);
-    appendKey(out, "late");
-    appendNumber(out, st.late);
-    appendKey(out, "batches");
-    appendNumber(out, st.storeBatches);
-    appendKey(out, "last_batch_us");
-    appendNumber(out, st.storeLastBatchUs);
-    appendKey(out, "errors");
-    appendNumber(out, st.storeErrors);
-    appendKey(out, "ranked_addresses");
-    appendNumber(out, s.view.rankedAddresses);
-    appendKey(out, "ranked_satoshis");
-    appendNumber(out, s.view.rankedSatoshis);
-    out += '}';
+    for (const StatGroup group : kStatGroups) {
+        appendKey(out, statGroupName(group));
+        out += '{';
+        bool first = true;
+        for (const StatState &state : kStatStates) {
+            if (state.group != group)
+                continue;
+            appendKey(out, "state", first);
+            first = false;
+            appendJsonString(out, componentStateName(st.*state.field));
+        }
+        bool byReason = false;
+        for (const StatCounter &c : kStatCounters) {
+            if (c.group != group)
+                continue;
+            appendKey(out, c.key, first);
+            first = false;
+            const std::int64_t value = st.*c.field;
+            switch (c.kind) {
+            case StatKind::Since:
+                if (value > 0)
+                    out += '"' + isoUtc(value) + '"';
+                else
+                    out += "null";
+                break;
+            case StatKind::Lag:
+                if (value >= 0)
+                    appendNumber(out, value);
+                else
+                    out += "null";
+                break;
+            case StatKind::Millis: appendDouble(out, static_cast<double>(value) / 1000.0); break;
+            case StatKind::Rejected:
+                byReason = true;
+                appendNumber(out, value);
+                break;
+            case StatKind::Count:
+            case StatKind::Gauge:
+            case StatKind::Micros: appendNumber(out, value); break;
+            }
+        }
+        if (byReason) { // a by-reason breakdown closes its group
+            appendKey(out, "rejects_by_reason");
+            out += '{';
+            for (std::size_t i = 0; i < kParseErrorCount; ++i) {
+                if (i)
+                    out += ',';
+                appendJsonString(out, parseErrorName(static_cast<ParseError>(i)));
+                out += ':';
+                appendNumber(out, st.rejectsByReason[i]);
+            }
+            out += '}';
+        }
+        if (group == StatGroup::Store) { // the size of the ranking, which the store reports with its counters
+            appendKey(out, "ranked_addresses");
+            appendNumber(out, s.view.rankedAddresses);
+            appendKey(out, "ranked_satoshis");
+            appendNumber(out, s.view.rankedSatoshis);
+        }
+        out += '}';
+    }
 
     appendKey(out, "last_error");
     if (s.lastError.isEmpty())
@@ -457,6 +436,61 @@ QByteArray statsJson(const Snapshot &s, const Rates &r)
         appendJsonString(out, s.lastError.toStdString());
     out += '}';
     return out;
+}
+
+void writeCounterMetrics(PrometheusWriter &w, const StatsSample &st)
+{
+    for (const StatState &state : kStatStates) {
+        w.family(state.prometheus, "gauge", "Connection state: 1 for the current state, 0 for the others.");
+        for (int i = 0; i <= static_cast<int>(ComponentState::Down); ++i) {
+            const auto candidate = static_cast<ComponentState>(i);
+            w.sample(state.prometheus, {{"state", componentStateName(candidate)}},
+                     std::int64_t{candidate == st.*state.field ? 1 : 0});
+        }
+    }
+    const auto write = [&w, &st](const StatCounter &c) {
+        const std::int64_t value = st.*c.field;
+        switch (c.kind) {
+        case StatKind::Since: break;
+        case StatKind::Count:
+        case StatKind::Gauge:
+            w.family(c.prometheus, c.kind == StatKind::Count ? "counter" : "gauge", c.help);
+            w.sample(c.prometheus, value);
+            break;
+        case StatKind::Lag:
+            w.family(c.prometheus, "gauge", c.help);
+            if (value >= 0)
+                w.sample(c.prometheus, value);
+            break;
+        case StatKind::Millis:
+            w.family(c.prometheus, "counter", c.help);
+            w.sample(c.prometheus, static_cast<double>(value) / 1000.0);
+            break;
+        case StatKind::Micros:
+            w.family(c.prometheus, "gauge", c.help);
+            w.sample(c.prometheus, static_cast<double>(value) / 1e6);
+            break;
+        case StatKind::Rejected:
+            w.family(c.prometheus, "counter", c.help);
+            for (std::size_t i = 0; i < kParseErrorCount; ++i) {
+                const std::string_view reason = parseErrorName(static_cast<ParseError>(i));
+                w.sample(c.prometheus, {{"reason", QByteArray(reason.data(), static_cast<qsizetype>(reason.size()))}},
+                         st.rejectsByReason[i]);
+            }
+            break;
+        }
+    };
+    // Durations in seconds (Micros) follow the counters of their group.
+    for (const StatGroup group : kStatGroups) {
+        for (const StatCounter &c : kStatCounters) {
+            if (c.group == group && c.prometheus && c.kind != StatKind::Micros)
+                write(c);
+        }
+        for (const StatCounter &c : kStatCounters) {
+            if (c.group == group && c.prometheus && c.kind == StatKind::Micros)
+                write(c);
+        }
+    }
 }
 
 Health health(const Snapshot &s)

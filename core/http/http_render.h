@@ -1,10 +1,12 @@
 #pragma once
 
+#include "http/prometheus_writer.h"
 #include "store/snapshot.h"
 
 #include <QByteArray>
 
 #include <cstdint>
+#include <vector>
 
 namespace txpulse::http {
 
@@ -21,12 +23,17 @@ QByteArray transactionsBody(const Snapshot &s, int limit, bool csv);
 QByteArray topAddressesBody(const Snapshot &s, int limit, int windowMinutes, bool csv);
 QByteArray minutesBody(const Snapshot &s, int minutes, bool csv);
 
-// Rates over the last few seconds, computed by the caller from successive snapshots.
+// Per-second rates of the counters that have a rate key (TXPULSE_COUNTERS), between two samples taken
+// `seconds` apart; all zero when seconds is not positive (fewer than two samples).
 struct Rates {
-    double seconds = 0; // span the rates cover; 0 when unknown (fewer than two samples)
-    double messages = 0, transactions = 0, rejected = 0, produced = 0, consumed = 0, applied = 0;
+    double seconds = 0;
+    std::vector<double> perSecond; // one per kStatCounters entry with a rateKey, in that order
 };
+Rates rates(const StatsSample &from, const StatsSample &to, double seconds);
 QByteArray statsJson(const Snapshot &s, const Rates &rates);
+
+// The state gauges and every counter of TXPULSE_COUNTERS, in list order, as Prometheus families.
+void writeCounterMetrics(PrometheusWriter &w, const StatsSample &st);
 
 struct Health {
     int status = 200; // 200 serving, 503 not ready or a configured part down
