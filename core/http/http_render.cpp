@@ -14,33 +14,13 @@ namespace txpulse::http {
 
 namespace {
 
-constexpr std::int64_t kMinuteMs = 60'000;
-
-// A feed message embedded verbatim must still be one JSON object, or the array around it breaks.
-bool isJsonObject(const QByteArray &raw)
+void appendState(QByteArray &out, const char *key, ComponentState state)
 {
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(raw, &error);
-    return error.error == QJsonParseError::NoError && doc.isObject();
+    appendKey(out, key);
+    appendJsonString(out, componentStateName(state));
 }
 
-const MinuteBucket *findBucket(const StoreView &v, std::int64_t minute)
-{
-    if (v.minutes.empty())
-        return nullptr;
-    const std::int64_t index = minute - v.minutes.front().minute;
-    if (index >= 0 && index < static_cast<std::int64_t>(v.minutes.size())
-        && v.minutes[static_cast<std::size_t>(index)].minute == minute)
-        return &v.minutes[static_cast<std::size_t>(index)];
-    const auto it = std::find_if(v.minutes.begin(), v.minutes.end(),
-                                 [minute](const MinuteBucket &b) { return b.minute == minute; });
-    return it == v.minutes.end() ? nullptr : &*it;
-}
-
-std::int64_t currentMinute(const Snapshot &s)
-{
-    return Transaction::floorDiv(s.view.nowMs, kMinuteMs);
-}
+} // namespace
 
 void appendNumber(QByteArray &out, std::int64_t n)
 {
@@ -55,7 +35,7 @@ void appendDouble(QByteArray &out, double d)
         out += QByteArray::number(std::round(d * 1000.0) / 1000.0, 'f', 3);
 }
 
-void appendKey(QByteArray &out, const char *key, bool first = false)
+void appendKey(QByteArray &out, const char *key, bool first)
 {
     if (!first)
         out += ',';
@@ -68,14 +48,6 @@ void appendBool(QByteArray &out, bool b)
 {
     out += b ? "true" : "false";
 }
-
-void appendState(QByteArray &out, const char *key, ComponentState state)
-{
-    appendKey(out, key);
-    appendJsonString(out, componentStateName(state));
-}
-
-} // namespace
 
 QByteArray isoUtc(std::int64_t ms, bool withMs)
 {
@@ -104,227 +76,9 @@ void appendJsonString(QByteArray &out, std::string_view text)
     out += '"';
 }
 
-void appendCsvField(QByteArray &out, std::string_view field)
-{
-    if (field.find_first_of(",\"\r\n") == std::string_view::npos) {
-        out.append(field.data(), static_cast<qsizetype>(field.size()));
-        return;
-    }
-    out += '"';
-    for (char c : field) {
-        if (c == '"')
-            out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 bool roleNeedsSnapshot(Role role)
 {
     return role == Role::All || role == Role::View;
-}
-
-QByteArray showTransactionsJson(const Snapshot &s)
-{
-    QByteArray out;
-    std::size_t bytes = 2;
-    for (const QByteArray &raw : s.view.latest)
-        bytes += static_cast<std::size_t>(raw.size()) + 1;
-    out.reserve(static_cast<qsizetype>(bytes));
-    out += '[';
-    bool first = true;
-    for (const QByteArray &raw : s.view.latest) {
-        if (!isJsonObject(raw)) {
-            qCWarning(lcApi) << "skipping a stored message that is not a JSON object";
-            continue;
-        }
-        if (!first)
-            out += ',';
-        first = false;
-        out += raw.trimmed();
-    }
-    out += ']';
-    return out;
-}
-
-QByteArray highValueJson(const Snapshot &s, int limit)
-{
-    const auto n = std::min<std::size_t>(static_cast<std::size_t>(limit), s.view.top.size());
-    QByteArray out;
-    out.reserve(static_cast<qsizetype>(n * 64 + 2));
-    out += '[';
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i)
-            out += ',';
-        out += '[';
-        appendJsonString(out, s.view.top[i].address);
-        out += ',';
-        appendNumber(out, s.view.top[i].satoshis);
-        out += ']';
-    }
-    out += ']';
-    return out;
-}
-
-QByteArray minuteCountJson(const Snapshot &s, int m, bool *gap)
-{
-    const std::int64_t minute = currentMinute(s) - kCountWindowMinutes + m;
-    const MinuteBucket *bucket = findBucket(s.view, minute);
-    if (gap)
-        *gap = !bucket || bucket->gap;
-    QByteArray out = "[\"" + isoUtc(minute * kMinuteMs).mid(11, 5) + "\",";
-    appendNumber(out, bucket ? bucket->count : 0);
-    out += ']';
-    return out;
-}
-
-QByteArray transactionsBody(const Snapshot &s, int limit, bool csv)
-{
-    const auto n = std::min<std::size_t>(static_cast<std::size_t>(limit), s.latest.size());
-    QByteArray out;
-    if (csv) {
-        out += "hash,time,size,inputs,outputs,total_in,total_out,fee\r\n";
-        for (std::size_t i = 0; i < n; ++i) {
-            const Transaction &t = s.latest[i];
-            appendCsvField(out, t.hash);
-            out += ',' + isoUtc(t.time * 1000) + ',';
-            appendNumber(out, t.size);
-            out += ',';
-            appendNumber(out, static_cast<std::int64_t>(t.inputs.size()));
-            out += ',';
-            appendNumber(out, static_cast<std::int64_t>(t.outputs.size()));
-            out += ',';
-            appendNumber(out, t.totalIn);
-            out += ',';
-            appendNumber(out, t.totalOut);
-            out += ',';
-            if (t.fee)
-                appendNumber(out, *t.fee);
-            out += "\r\n";
-        }
-        return out;
-    }
-    out += "{\"generated_at\":\"" + isoUtc(s.generatedMs, true) + "\",\"items\":[";
-    bool first = true;
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const Transaction &t = s.latest[i];
-        if (!first)
-            out += ',';
-        first = false;
-        ++count;
-        out += '{';
-        appendKey(out, "hash", true);
-        appendJsonString(out, t.hash);
-        appendKey(out, "time");
-        out += '"' + isoUtc(t.time * 1000) + '"';
-        appendKey(out, "time_unix");
-        appendNumber(out, t.time);
-        appendKey(out, "size");
-        appendNumber(out, t.size);
-        appendKey(out, "inputs");
-        appendNumber(out, static_cast<std::int64_t>(t.inputs.size()));
-        appendKey(out, "outputs");
-        appendNumber(out, static_cast<std::int64_t>(t.outputs.size()));
-        appendKey(out, "total_in");
-        appendNumber(out, t.totalIn);
-        appendKey(out, "total_out");
-        appendNumber(out, t.totalOut);
-        appendKey(out, "fee");
-        if (t.fee)
-            appendNumber(out, *t.fee);
-        else
-            out += "null";
-        appendKey(out, "raw");
-        if (isJsonObject(t.raw))
-            out += t.raw.trimmed();
-        else
-            out += "null";
-        out += '}';
-    }
-    out += "],\"count\":";
-    appendNumber(out, static_cast<std::int64_t>(count));
-    out += '}';
-    return out;
-}
-
-QByteArray topAddressesBody(const Snapshot &s, int limit, int windowMinutes, bool csv)
-{
-    const auto n = std::min<std::size_t>(static_cast<std::size_t>(limit), s.view.top.size());
-    QByteArray out;
-    out.reserve(static_cast<qsizetype>(n * 80 + 200));
-    if (csv) {
-        out += "rank,address,satoshis\r\n";
-        for (std::size_t i = 0; i < n; ++i) {
-            appendNumber(out, static_cast<std::int64_t>(i + 1));
-            out += ',';
-            appendCsvField(out, s.view.top[i].address);
-            out += ',';
-            appendNumber(out, s.view.top[i].satoshis);
-            out += "\r\n";
-        }
-        return out;
-    }
-    out += "{\"generated_at\":\"" + isoUtc(s.generatedMs, true) + "\",\"window_minutes\":";
-    appendNumber(out, windowMinutes);
-    out += ",\"ranked_addresses\":";
-    appendNumber(out, s.view.rankedAddresses);
-    out += ",\"ranked_satoshis\":";
-    appendNumber(out, s.view.rankedSatoshis);
-    out += ",\"count\":";
-    appendNumber(out, static_cast<std::int64_t>(n));
-    out += ",\"items\":[";
-    for (std::size_t i = 0; i < n; ++i) {
-        if (i)
-            out += ',';
-        out += "{\"rank\":";
-        appendNumber(out, static_cast<std::int64_t>(i + 1));
-        out += ",\"address\":";
-        appendJsonString(out, s.view.top[i].address);
-        out += ",\"satoshis\":";
-        appendNumber(out, s.view.top[i].satoshis);
-        out += '}';
-    }
-    out += "]}";
-    return out;
-}
-
-QByteArray minutesBody(const Snapshot &s, int minutes, bool csv)
-{
-    const std::int64_t current = currentMinute(s);
-    QByteArray out;
-    out.reserve(minutes * 80 + 100);
-    if (csv)
-        out += "minute,count,gap,partial\r\n";
-    else
-        out += "{\"generated_at\":\"" + isoUtc(s.generatedMs, true) + "\",\"count\":"
-               + QByteArray::number(minutes) + ",\"items\":[";
-    for (std::int64_t minute = current - minutes + 1; minute <= current; ++minute) {
-        const MinuteBucket *b = findBucket(s.view, minute);
-        // A minute the snapshot does not cover is reported as a gap: there is no data, not a zero.
-        const bool gap = !b || b->gap;
-        const bool partial = minute == current;
-        const QByteArray when = isoUtc(minute * kMinuteMs);
-        if (csv) {
-            out += when + ',';
-            appendNumber(out, b ? b->count : 0);
-            out += gap ? ",true" : ",false";
-            out += partial ? ",true\r\n" : ",false\r\n";
-        } else {
-            if (minute != current - minutes + 1)
-                out += ',';
-            out += "{\"minute\":\"" + when + "\",\"count\":";
-            appendNumber(out, b ? b->count : 0);
-            out += ",\"gap\":";
-            appendBool(out, gap);
-            out += ",\"partial\":";
-            appendBool(out, partial);
-            out += '}';
-        }
-    }
-    if (!csv)
-        out += "]}";
-    return out;
 }
 
 Rates rates(const StatsSample &from, const StatsSample &to, double seconds)

@@ -10,18 +10,8 @@
 
 namespace txpulse::http {
 
-// Response bodies rendered from one immutable Snapshot. Pure functions, any thread; HttpApi caches what
+// Core response bodies rendered from one immutable Snapshot (the aggregates render their own). Pure functions, any thread; HttpApi caches what
 // they return per snapshot, so each runs at most once per snapshot and parameter set.
-
-// Legacy routes (shapes fixed by the seed application).
-QByteArray showTransactionsJson(const Snapshot &s);                // [<raw message>, ...] newest first
-QByteArray highValueJson(const Snapshot &s, int limit);            // [["addr", satoshis], ...]
-QByteArray minuteCountJson(const Snapshot &s, int m, bool *gap);   // ["HH:MM", count], m in 0..59
-
-// /api/v1 collections: JSON object with "items", or CSV (RFC 4180, header row, CRLF).
-QByteArray transactionsBody(const Snapshot &s, int limit, bool csv);
-QByteArray topAddressesBody(const Snapshot &s, int limit, int windowMinutes, bool csv);
-QByteArray minutesBody(const Snapshot &s, int minutes, bool csv);
 
 // Per-second rates of the counters that have a rate key (TXPULSE_COUNTERS), between two samples taken
 // `seconds` apart; all zero when seconds is not positive (fewer than two samples).
@@ -41,10 +31,13 @@ struct Health {
 };
 Health health(const Snapshot &s);
 
-// Helpers shared with HttpApi and tests.
+// JSON building blocks shared by the routes' renderers (core/http and core/aggregates/*/_http.cpp).
 QByteArray isoUtc(std::int64_t ms, bool withMs = false);  // 2024-05-01T12:34:00Z
 void appendJsonString(QByteArray &out, std::string_view text);
-void appendCsvField(QByteArray &out, std::string_view field); // RFC 4180 quoting when needed
+void appendKey(QByteArray &out, const char *key, bool first = false); // [,]"key":
+void appendNumber(QByteArray &out, std::int64_t n);
+void appendBool(QByteArray &out, bool b);
+void appendDouble(QByteArray &out, double d); // three decimals; null when not finite
 bool roleNeedsSnapshot(Role role); // all and view serve data; ingest and aggregate do not
 
 } // namespace txpulse::http

@@ -788,9 +788,13 @@ void TestHttpApi::v1Transactions()
     const QList<QStringList> rows = parseCsv(csv.body, &why);
     QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(rows.size(), 3);
-    QCOMPARE(rows[0].join(QLatin1Char(',')), QStringLiteral("hash,time,size,inputs,outputs,total_in,total_out,fee"));
+    // The API's columns, then the window's BTC amount (exact, 8 decimals).
+    QCOMPARE(rows[0].join(QLatin1Char(',')),
+             QStringLiteral("hash,time,size,inputs,outputs,total_in,total_out,fee,total_out_btc"));
     QCOMPARE(rows[1][0].toStdString(), m_snapshot->latest[0].hash);
     QCOMPARE(rows[1][6].toLongLong(), m_snapshot->latest[0].totalOut);
+    QCOMPARE(qRound64(rows[1][8].toDouble() * 1e8), m_snapshot->latest[0].totalOut);
+    QCOMPARE(rows[1][8].section(QLatin1Char('.'), 1).size(), 8);
 }
 
 void TestHttpApi::v1TopAddresses()
@@ -939,12 +943,15 @@ void TestHttpApi::csvIsRfc4180()
     const QList<QStringList> rows = parseCsv(r.body, &why);
     QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(rows.size(), 4);
-    QCOMPARE(rows[0], (QStringList{"rank", "address", "satoshis"}));
+    QCOMPARE(rows[0], (QStringList{"rank", "address", "satoshis", "btc", "share_percent"}));
     for (int i = 0; i < 3; ++i) {
-        QCOMPARE(rows[i + 1].size(), 3);
+        QCOMPARE(rows[i + 1].size(), 5);
         QCOMPARE(rows[i + 1][0].toInt(), i + 1);
         QCOMPARE(rows[i + 1][1].toStdString(), addressFor(i));
         QCOMPARE(rows[i + 1][2].toLongLong(), satoshisFor(i));
+        QCOMPARE(qRound64(rows[i + 1][3].toDouble() * 1e8), satoshisFor(i));
+        const double share = 100.0 * double(satoshisFor(i)) / double(m_snapshot->view.rankedSatoshis);
+        QCOMPARE(rows[i + 1][4], QString::number(share, 'f', 4));
     }
     // The JSON side escapes the same address.
     const QJsonArray hv = QJsonDocument::fromJson(get(QStringLiteral("/high_value_addr?limit=3")).body).array();
