@@ -20,6 +20,17 @@ void appendState(QByteArray &out, const char *key, ComponentState state)
     appendJsonString(out, componentStateName(state));
 }
 
+// "ready", "mode" and "role", shared by /health and /api/v1/stats.
+void appendServing(QByteArray &out, const Snapshot &s)
+{
+    appendKey(out, "ready");
+    appendBool(out, s.ready);
+    appendKey(out, "mode");
+    appendJsonString(out, modeName(s.mode));
+    appendKey(out, "role");
+    appendJsonString(out, roleName(s.role));
+}
+
 } // namespace
 
 void appendNumber(QByteArray &out, std::int64_t n)
@@ -98,12 +109,7 @@ QByteArray statsJson(const Snapshot &s, const Rates &r)
     QByteArray out = "{";
     appendKey(out, "generated_at", true);
     out += '"' + isoUtc(s.generatedMs, true) + '"';
-    appendKey(out, "ready");
-    appendBool(out, s.ready);
-    appendKey(out, "mode");
-    appendJsonString(out, modeName(s.mode));
-    appendKey(out, "role");
-    appendJsonString(out, roleName(s.role));
+    appendServing(out, s);
     appendKey(out, "tx_per_second");
     appendDouble(out, s.txPerSecond);
 
@@ -253,11 +259,10 @@ Health health(const Snapshot &s)
     QList<QByteArray> problems;
     if (roleNeedsSnapshot(s.role) && !s.ready)
         problems << "snapshot not ready";
-    const std::pair<const char *, ComponentState> parts[] = {
-        {"feed", st.feedState}, {"kafka", st.kafkaState}, {"redis", st.redisState}};
-    for (const auto &[name, state] : parts) {
+    for (const StatState &part : kStatStates) {
+        const ComponentState state = st.*part.field;
         if (state != ComponentState::Disabled && state != ComponentState::Connected)
-            problems << QByteArray(name) + ' ' + componentStateName(state);
+            problems << QByteArray(statGroupName(part.group)) + ' ' + componentStateName(state);
     }
 
     Health h;
@@ -266,15 +271,9 @@ Health health(const Snapshot &s)
     out += '{';
     appendKey(out, "status", true);
     appendJsonString(out, problems.isEmpty() ? "ok" : "unavailable");
-    appendKey(out, "ready");
-    appendBool(out, s.ready);
-    appendKey(out, "mode");
-    appendJsonString(out, modeName(s.mode));
-    appendKey(out, "role");
-    appendJsonString(out, roleName(s.role));
-    appendState(out, "feed", st.feedState);
-    appendState(out, "kafka", st.kafkaState);
-    appendState(out, "redis", st.redisState);
+    appendServing(out, s);
+    for (const StatState &part : kStatStates)
+        appendState(out, statGroupName(part.group), st.*part.field);
     appendKey(out, "lag");
     if (st.consumerLag >= 0)
         appendNumber(out, st.consumerLag);
