@@ -10,6 +10,7 @@
 //                                                                 // in `minute` (the host deduped it already)
 //                         void expire(std::int64_t target);       // minutes <= target left the window
 //                         void read(const ReadContext &, View &) const;
+//   static void A::addRoutes(http::RouteTable &)    its routes, CSV tables, OpenAPI and /metrics (<name>_http.cpp)
 //   struct A::Redis     its keys in pipeline mode, driven by RedisStore (stateless):
 //                         static constexpr const char *kLua;      // its Lua, a Qt resource: a chunk returning
 //                                                                 // a table with apply, expire and migrate
@@ -34,6 +35,9 @@
 #include <vector>
 
 namespace txpulse {
+namespace http {
+class RouteTable;
+}
 class RedisCommand;
 class RedisConnection;
 struct RedisReply;

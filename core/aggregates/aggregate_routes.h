@@ -6,7 +6,7 @@ namespace http {
 class RouteTable;
 }
 
-// Every aggregate's routes (and /metrics lines), one line per aggregate in aggregate_routes.cpp.
+// Every registered aggregate's routes (and /metrics lines), in registration order (aggregates/registry.h).
 void addAggregateRoutes(http::RouteTable &routes);
 
 } // namespace txpulse

@@ -28,6 +28,8 @@ struct AggregateList {
     static constexpr std::size_t kRedisReadCommands = (A::Redis::kReadCommands + ... + 0);
 };
 
-using Registered = AggregateList<MinuteCounts, AddressRanking, LatestTransactions>;
+// The order is the order of their routes within a group (/metrics labels, the OpenAPI document), of their Lua
+// in the composed scripts and of their arguments.
+using Registered = AggregateList<LatestTransactions, AddressRanking, MinuteCounts>;
 
 } // namespace txpulse::aggregates

@@ -1,5 +1,7 @@
 #include "aggregates/latest/latest_http.h"
 
+#include "aggregates/latest/latest_transactions.h"
+
 #include "http/http_render.h"
 #include "http/route_table.h"
 #include "support/logging.h"
@@ -111,7 +113,7 @@ Table<Transaction> transactionsTable(bool utc)
     };
 }
 
-void addLatestRoutes(http::RouteTable &routes)
+void aggregates::LatestTransactions::addRoutes(http::RouteTable &routes)
 {
     http::Route legacy;
     legacy.path = "/show_transactions";

@@ -16,6 +16,6 @@ class RouteTable;
 // hash,time,size,inputs,outputs,total_in,total_out,fee,total_out_btc (fee empty when unknown)
 Table<Transaction> transactionsTable(bool utc = true);
 
-void addLatestRoutes(http::RouteTable &routes);
+// aggregates::LatestTransactions::addRoutes() is defined in latest_http.cpp.
 
 } // namespace txpulse

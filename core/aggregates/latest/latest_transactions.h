@@ -17,6 +17,9 @@ namespace txpulse::aggregates {
 // so by sequence, then application); trimmed to kLatestCount. `latest:n` counts the applications.
 class LatestTransactions {
 public:
+    // Its routes, CSV tables and /metrics lines (latest_http.cpp).
+    static void addRoutes(http::RouteTable &routes);
+
     struct View {
         std::vector<QByteArray> latest; // raw feed messages, newest first (by arrival), at most kLatestCount
     };

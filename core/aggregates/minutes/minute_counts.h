@@ -19,6 +19,9 @@ namespace aggregates {
 // (ZSET of the minutes with a count, pruned by expire). Lua: minute_counts.lua.
 class MinuteCounts {
 public:
+    // Its routes, CSV tables and /metrics lines (minutes_http.cpp).
+    static void addRoutes(http::RouteTable &routes);
+
     struct View {
         std::vector<MinuteBucket> minutes; // oldest first; the last entry is the current (partial) minute
     };

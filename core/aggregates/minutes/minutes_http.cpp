@@ -1,5 +1,7 @@
 #include "aggregates/minutes/minutes_http.h"
 
+#include "aggregates/minutes/minute_counts.h"
+
 #include "http/http_render.h"
 #include "http/route_table.h"
 
@@ -93,7 +95,7 @@ Table<MinuteRow> minutesTable(bool utc)
     };
 }
 
-void addMinutesRoutes(http::RouteTable &routes)
+void aggregates::MinuteCounts::addRoutes(http::RouteTable &routes)
 {
     http::Route legacy;
     legacy.path = "/transactions_count_per_minute/{m}";

@@ -29,6 +29,6 @@ std::vector<MinuteRow> minuteRows(const Snapshot &s, int minutes);
 // minute,count,gap,partial
 Table<MinuteRow> minutesTable(bool utc = true);
 
-void addMinutesRoutes(http::RouteTable &routes);
+// aggregates::MinuteCounts::addRoutes() is defined in minutes_http.cpp.
 
 } // namespace txpulse

@@ -30,6 +30,9 @@ namespace aggregates {
 //   rank:floor    the floor `rank` was built with      rank:total  the sum of the ranking
 class AddressRanking {
 public:
+    // Its routes, CSV tables and /metrics lines (ranking_http.cpp).
+    static void addRoutes(http::RouteTable &routes);
+
     // The ranking has two tiers. `rank:sum` holds every address with a positive total in the window; `rank`
     // only those with at least this floor. Most outputs are small, so most addresses never enter the skip list,
     // whose inserts were the largest part of Redis's time. Top-N from `rank` is exact when it has at least N

@@ -1,5 +1,7 @@
 #include "aggregates/ranking/ranking_http.h"
 
+#include "aggregates/ranking/address_ranking.h"
+
 #include "http/http_render.h"
 #include "http/route_table.h"
 
@@ -86,7 +88,7 @@ Table<AddressTotal> addressesTable(std::int64_t rankedSatoshis)
     };
 }
 
-void addRankingRoutes(http::RouteTable &routes)
+void aggregates::AddressRanking::addRoutes(http::RouteTable &routes)
 {
     http::Route legacy;
     legacy.path = "/high_value_addr";

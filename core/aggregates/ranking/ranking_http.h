@@ -15,6 +15,6 @@ class RouteTable;
 // rank,address,satoshis,btc,share_percent (share of `rankedSatoshis`, 4 decimals); rank is the row's position.
 Table<AddressTotal> addressesTable(std::int64_t rankedSatoshis);
 
-void addRankingRoutes(http::RouteTable &routes);
+// aggregates::AddressRanking::addRoutes() is defined in ranking_http.cpp.
 
 } // namespace txpulse
