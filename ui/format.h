@@ -19,6 +19,10 @@ QString formatTime(std::int64_t unixSeconds, bool utc);
 QString isoTime(std::int64_t unixSeconds, bool utc);
 // A short, still recognisable form of a long address or hash: "bc1qxy2kgd…fjhx0wlh".
 QString shortIdentifier(const std::string &text, int head = 10, int tail = 6);
+// A count with the default locale's digit grouping: "12,345".
+QString formatCount(std::int64_t n);
+// A rounded BTC amount for summaries and cards: 2 decimals, none from 1,000 BTC up ("1,234.57", "12,345").
+QString formatBtcShort(std::int64_t satoshis);
 // satoshis / total as a percentage with `decimals` decimals; "0" decimals when total is not positive.
 double sharePercent(std::int64_t satoshis, std::int64_t total);
 
