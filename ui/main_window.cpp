@@ -89,7 +89,7 @@ void MainWindow::buildUi()
     for (std::size_t i = 0; i < m_pages.size(); ++i) {
         Page *page = m_pages[i];
         const int view = static_cast<int>(i);
-        m_tabs->addTab(page, page->title());
+        m_tabs->addTab(page, page->info().title);
         connect(page, &Page::copySelectionRequested, this, &MainWindow::copySelection);
         connect(page, &Page::copyCsvRequested, this, &MainWindow::copyCurrentViewAsCsv);
         connect(page, &Page::exportRequested, this, [this, view] { exportView(view); });
@@ -110,7 +110,8 @@ void MainWindow::buildMenus()
     exportCurrent->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     QMenu *exportMenu = file->addMenu(tr("Export &View"));
     for (std::size_t i = 0; i < m_pages.size(); ++i)
-        exportMenu->addAction(m_pages[i]->exportText(), this, [this, i] { exportView(static_cast<int>(i)); });
+        exportMenu->addAction(m_pages[i]->info().exportText, this,
+                              [this, i] { exportView(static_cast<int>(i)); });
     file->addSeparator();
     QAction *settings = file->addAction(tr("&Settings\u2026"), this, &MainWindow::openSettings);
     settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
@@ -129,7 +130,7 @@ void MainWindow::buildMenus()
     QMenu *view = menuBar()->addMenu(tr("&View"));
     for (std::size_t i = 0; i < m_pages.size(); ++i) {
         const int index = static_cast<int>(i);
-        QAction *a = view->addAction(m_pages[i]->menuText(), this, [this, index] { showView(index); });
+        QAction *a = view->addAction(m_pages[i]->info().menuText, this, [this, index] { showView(index); });
         a->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
     }
     view->addSeparator();
@@ -213,11 +214,6 @@ void MainWindow::closeEvent(QCloseEvent *event)
     saveWindowState();
     m_timer->stop();
     QMainWindow::closeEvent(event);
-}
-
-void MainWindow::setConfig(const Config &config)
-{
-    m_config = config;
 }
 
 MainWindow::View MainWindow::currentView() const
@@ -311,7 +307,8 @@ void MainWindow::exportView(int view)
     if (view < 0 || view >= static_cast<int>(m_pages.size()))
         return;
     // Freeze what is written now: the file matches the snapshot on screen when the user asked.
-    const QString path = m_pages[static_cast<std::size_t>(view)]->saveCsv(csvFor(static_cast<View>(view)), m_settings);
+    const QString csv = csvFor(static_cast<View>(view));
+    const QString path = m_pages[static_cast<std::size_t>(view)]->saveCsv(csv, m_settings);
     if (!path.isEmpty())
         statusBar()->showMessage(tr("Exported to %1").arg(QDir::toNativeSeparators(path)), 5000);
 }

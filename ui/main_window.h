@@ -55,7 +55,7 @@ public:
     ~MainWindow() override;
 
     // The effective configuration, shown (and edited) by the settings dialog.
-    void setConfig(const Config &config);
+    void setConfig(const Config &config) { m_config = config; }
     Config config() const { return m_config; }
 
     View currentView() const;

@@ -77,12 +77,13 @@ void SummaryCards::showSnapshot(const Snapshot &s)
     if (!hourPoints.empty()) {
         const std::int64_t now = hourPoints.back().count;
         const MinutePoint *previous = hourPoints.size() > 1 ? &hourPoints[hourPoints.size() - 2] : nullptr;
-        m_minute->set(formatCount(now), previous && !previous->gap
-                                            ? tr("still counting \u00B7 previous minute %1").arg(formatCount(previous->count))
-                                            : tr("still counting"));
+        m_minute->set(formatCount(now),
+                      previous && !previous->gap
+                          ? tr("still counting \u00B7 previous minute %1").arg(formatCount(previous->count))
+                          : tr("still counting"));
     }
-    m_hour->set(formatCount(hour.total), hour.peak > 0 ? tr("transactions \u00B7 peak %1/min").arg(formatCount(hour.peak))
-                                                       : tr("transactions"));
+    m_hour->set(formatCount(hour.total),
+                hour.peak > 0 ? tr("transactions \u00B7 peak %1/min").arg(formatCount(hour.peak)) : tr("transactions"));
     m_addresses->set(formatCount(s.view.rankedAddresses),
                      tr("%1 BTC received").arg(formatBtcShort(s.view.rankedSatoshis)));
 }

@@ -14,17 +14,14 @@
 
 namespace txpulse::ui {
 
-ActivityPage::ActivityPage(QWidget *parent) : Page(parent)
+ActivityPage::ActivityPage(QWidget *parent)
+    : Page({tr("Activity"), tr("&Activity"), tr("Transactions per Minute\u2026"), CsvView::Minutes}, parent)
 {
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 10, 4, 4);
+    QVBoxLayout *layout = createPageLayout();
     auto *header = new QHBoxLayout;
-    auto *titles = new QVBoxLayout;
-    titles->setSpacing(2);
-    titles->addWidget(heading(tr("Transactions per minute")));
-    m_summary = muted();
-    titles->addWidget(m_summary);
-    header->addLayout(titles, 1);
+    const Titles titles = createTitles(tr("Transactions per minute"));
+    m_summary = titles.summary;
+    header->addLayout(titles.layout, 1);
     m_span60 = new QToolButton(this);
     m_span60->setText(tr("1 hour"));
     m_span180 = new QToolButton(this);

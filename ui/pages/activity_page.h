@@ -21,11 +21,6 @@ class ActivityPage : public Page {
 public:
     explicit ActivityPage(QWidget *parent = nullptr);
 
-    QString title() const override { return tr("Activity"); }
-    QString menuText() const override { return tr("&Activity"); }
-    QString exportText() const override { return tr("Transactions per Minute\u2026"); }
-    CsvView csvKind() const override { return CsvView::Minutes; }
-
     void showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current) override;
     void setViewOptions(const ViewOptions &options) override;
     void setTheme(const Theme &theme) override;
@@ -46,7 +41,8 @@ private:
     QToolButton *m_span60 = nullptr;
     QToolButton *m_span180 = nullptr;
     QCheckBox *m_utcBox = nullptr;
-    std::int64_t m_startMinute = -1; // standalone: the Unix minute the store began, earlier gaps are "before start"
+    // Standalone: the Unix minute the store began; earlier gaps are "before start", not feed gaps.
+    std::int64_t m_startMinute = -1;
 };
 
 } // namespace txpulse::ui

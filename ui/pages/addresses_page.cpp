@@ -20,16 +20,13 @@ QString splitterKey()
 }
 } // namespace
 
-AddressesPage::AddressesPage(QWidget *parent) : Page(parent)
+AddressesPage::AddressesPage(QWidget *parent)
+    : Page({tr("Addresses"), tr("A&ddresses"), tr("High-Value Addresses\u2026"), CsvView::Addresses}, parent)
 {
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 10, 4, 4);
-    auto *titles = new QVBoxLayout;
-    titles->setSpacing(2);
-    titles->addWidget(heading(tr("High-value addresses, last 3 hours")));
-    m_summary = muted();
-    titles->addWidget(m_summary);
-    layout->addLayout(titles);
+    QVBoxLayout *layout = createPageLayout();
+    const Titles titles = createTitles(tr("High-value addresses, last 3 hours"));
+    m_summary = titles.summary;
+    layout->addLayout(titles.layout);
     m_splitter = new QSplitter(Qt::Horizontal, this);
     m_splitter->setObjectName(QStringLiteral("addressSplitter"));
     m_splitter->setChildrenCollapsible(false);

@@ -18,11 +18,6 @@ class AddressesPage : public Page {
 public:
     explicit AddressesPage(QWidget *parent = nullptr);
 
-    QString title() const override { return tr("Addresses"); }
-    QString menuText() const override { return tr("A&ddresses"); }
-    QString exportText() const override { return tr("High-Value Addresses\u2026"); }
-    CsvView csvKind() const override { return CsvView::Addresses; }
-
     void showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current) override;
     void setTheme(const Theme &theme) override;
     QStringList selectedKeys() const override;

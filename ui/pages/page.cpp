@@ -13,6 +13,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTableView>
+#include <QVBoxLayout>
 
 namespace txpulse::ui {
 
@@ -24,9 +25,11 @@ CsvOptions ViewOptions::csv() const
     return o;
 }
 
+Page::Page(Info info, QWidget *parent) : QWidget(parent), m_info(std::move(info)) {}
+
 QString Page::csv(const Snapshot &snapshot, const ViewOptions &options) const
 {
-    return exportCsv(csvKind(), snapshot, options.csv());
+    return exportCsv(m_info.csvKind, snapshot, options.csv());
 }
 
 QString Page::saveCsv(const QString &csv, QSettings &settings)
@@ -36,7 +39,7 @@ QString Page::saveCsv(const QString &csv, QSettings &settings)
                             .toString();
     const QString path = QFileDialog::getSaveFileName(
         window(), tr("Export CSV"),
-        QDir(dir).filePath(suggestedFileName(csvKind(), QDateTime::currentMSecsSinceEpoch())),
+        QDir(dir).filePath(suggestedFileName(m_info.csvKind, QDateTime::currentMSecsSinceEpoch())),
         tr("CSV files (*.csv);;All files (*)"));
     if (path.isEmpty())
         return {};
@@ -50,19 +53,25 @@ QString Page::saveCsv(const QString &csv, QSettings &settings)
     return path;
 }
 
-QLabel *Page::heading(const QString &text)
+QVBoxLayout *Page::createPageLayout()
 {
-    auto *label = new QLabel(text, this);
-    label->setObjectName(QStringLiteral("heading"));
-    return label;
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 10, 4, 4);
+    return layout;
 }
 
-QLabel *Page::muted()
+Page::Titles Page::createTitles(const QString &heading)
 {
-    auto *label = new QLabel(this);
-    label->setObjectName(QStringLiteral("muted"));
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    return label;
+    auto *titles = new QVBoxLayout;
+    titles->setSpacing(2);
+    auto *headingLabel = new QLabel(heading, this);
+    headingLabel->setObjectName(QStringLiteral("heading"));
+    auto *summary = new QLabel(this);
+    summary->setObjectName(QStringLiteral("muted"));
+    summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    titles->addWidget(headingLabel);
+    titles->addWidget(summary);
+    return {titles, summary};
 }
 
 QString Page::waitingText()

@@ -14,6 +14,7 @@ class QMenu;
 class QModelIndex;
 class QSettings;
 class QTableView;
+class QVBoxLayout;
 
 namespace txpulse::ui {
 
@@ -36,12 +37,17 @@ class Page : public QWidget {
     Q_OBJECT
 
 public:
-    using QWidget::QWidget;
+    // What the window lists a page by.
+    struct Info {
+        QString title;      // the tab: "Addresses"
+        QString menuText;   // View menu, with its mnemonic: "A&ddresses"
+        QString exportText; // File > Export View: "High-Value Addresses…"
+        CsvView csvKind;    // what Export and Copy as CSV write
+    };
 
-    virtual QString title() const = 0;      // the tab: "Addresses"
-    virtual QString menuText() const = 0;   // View menu, with its mnemonic: "A&ddresses"
-    virtual QString exportText() const = 0; // File > Export View: "High-Value Addresses…"
-    virtual CsvView csvKind() const = 0;
+    Page(Info info, QWidget *parent);
+
+    const Info &info() const { return m_info; }
 
     // What Export and Copy as CSV write for this page.
     QString csv(const Snapshot &snapshot, const ViewOptions &options) const;
@@ -75,14 +81,21 @@ Q_SIGNALS:
 
 protected:
     // The building blocks every page shares, so the pages look alike.
-    QLabel *heading(const QString &text);
-    QLabel *muted();                  // a secondary line: the page's summary
+    struct Titles {
+        QVBoxLayout *layout; // the heading over the summary line, for the caller to place
+        QLabel *summary;
+    };
+    QVBoxLayout *createPageLayout(); // the page's own layout, with the margins of every page
+    Titles createTitles(const QString &heading);
     static void setupTable(QTableView *table);
     // The table's context menu: Copy (with `copyText`), the page's own entries, Copy table as CSV, Export.
     using MenuExtras = std::function<void(QMenu &menu, const QModelIndex &index)>;
     void addContextMenu(QTableView *table, const QString &copyText, MenuExtras extras = {});
 
     static QString waitingText(); // the summary line before the first ready snapshot
+
+private:
+    Info m_info;
 };
 
 } // namespace txpulse::ui

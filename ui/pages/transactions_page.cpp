@@ -11,16 +11,14 @@
 
 namespace txpulse::ui {
 
-TransactionsPage::TransactionsPage(QWidget *parent) : Page(parent)
+TransactionsPage::TransactionsPage(QWidget *parent)
+    : Page({tr("Transactions"), tr("&Transactions"), tr("Latest Transactions\u2026"), CsvView::Transactions},
+           parent)
 {
-    auto *layout = new QVBoxLayout(this);
-    layout->setContentsMargins(4, 10, 4, 4);
-    auto *titles = new QVBoxLayout;
-    titles->setSpacing(2);
-    titles->addWidget(heading(tr("Latest transactions")));
-    m_summary = muted();
-    titles->addWidget(m_summary);
-    layout->addLayout(titles);
+    QVBoxLayout *layout = createPageLayout();
+    const Titles titles = createTitles(tr("Latest transactions"));
+    m_summary = titles.summary;
+    layout->addLayout(titles.layout);
     m_model = new TransactionTableModel(this);
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("transactionTable"));
@@ -45,9 +43,11 @@ TransactionsPage::TransactionsPage(QWidget *parent) : Page(parent)
     // Unsorted, the table keeps the feed's newest-first order; the indicator appears once a header is clicked.
     m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
 
-    connect(m_table, &QTableView::doubleClicked, this, [this](const QModelIndex &index) { showDetails(index.row()); });
+    connect(m_table, &QTableView::doubleClicked, this,
+            [this](const QModelIndex &index) { showDetails(index.row()); });
     addContextMenu(m_table, tr("Copy hash"), [this](QMenu &menu, const QModelIndex &index) {
-        QAction *details = menu.addAction(tr("Show raw message\u2026"), this, [this, index] { showDetails(index.row()); });
+        QAction *details =
+            menu.addAction(tr("Show raw message\u2026"), this, [this, index] { showDetails(index.row()); });
         details->setEnabled(index.isValid());
     });
 }
@@ -57,10 +57,13 @@ void TransactionsPage::showSnapshot(const SnapshotPtr &snapshot, const ViewOptio
     Q_UNUSED(options);
     Q_UNUSED(current);
     m_model->setSnapshot(snapshot);
+    if (!snapshot->ready) {
+        m_summary->setText(waitingText());
+        return;
+    }
     m_summary->setText(
-        snapshot->ready ? tr("The %1 most recent transactions, newest first  \u00B7  double-click one for its raw message")
-                              .arg(snapshot->latest.size())
-                        : waitingText());
+        tr("The %1 most recent transactions, newest first  \u00B7  double-click one for its raw message")
+            .arg(snapshot->latest.size()));
 }
 
 void TransactionsPage::setViewOptions(const ViewOptions &options)

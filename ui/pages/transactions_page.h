@@ -7,18 +7,13 @@ namespace txpulse::ui {
 class TransactionTableModel;
 
 // Transactions: the latest transactions, newest first, as a sortable table with a summary line.
-// Double-clicking a row (or "Show raw message…" in its context menu) opens the TransactionDetailDialog. Its CSV
-// is the table; Edit > Copy copies the selected hashes. GUI thread.
+// Double-clicking a row (or "Show raw message…" in its context menu) opens the TransactionDetailDialog.
+// Its CSV is the table; Edit > Copy copies the selected hashes. GUI thread.
 class TransactionsPage : public Page {
     Q_OBJECT
 
 public:
     explicit TransactionsPage(QWidget *parent = nullptr);
-
-    QString title() const override { return tr("Transactions"); }
-    QString menuText() const override { return tr("&Transactions"); }
-    QString exportText() const override { return tr("Latest Transactions\u2026"); }
-    CsvView csvKind() const override { return CsvView::Transactions; }
 
     void showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current) override;
     void setViewOptions(const ViewOptions &options) override;
