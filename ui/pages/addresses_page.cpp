@@ -58,9 +58,8 @@ AddressesPage::AddressesPage(QWidget *parent)
     addContextMenu(m_table, tr("Copy address"));
 }
 
-void AddressesPage::showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current)
+void AddressesPage::showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &, bool current)
 {
-    Q_UNUSED(options);
     if (current)
         m_chart->setTop(snapshot->view.top);
     m_model->setSnapshot(snapshot);

@@ -29,7 +29,7 @@ struct ViewOptions {
 
 // One page of the window (a tab): it owns its widgets, chart, model and CSV kind, and shows the immutable
 // Snapshot that MainWindow hands it on the refresh cadence. MainWindow iterates the pages for its menus,
-// refresh, export and copy; a new page is a new subclass and one line in MainWindow's page list.
+// refresh, export and copy; a new page is a new subclass added to MainWindow's page list (buildUi()).
 // [Bitcoin Core src/qt: OverviewPage, TransactionView]
 //
 // GUI thread. Pages are created with the tab widget as parent and owned by it.
@@ -61,8 +61,8 @@ public:
     // and keep copy and export current.
     virtual void showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current) = 0;
     // The options changed: bring the page's own controls in step, without emitting their signals.
-    virtual void setViewOptions(const ViewOptions &options) { Q_UNUSED(options); }
-    virtual void setTheme(const Theme &theme) { Q_UNUSED(theme); }
+    virtual void setViewOptions(const ViewOptions &) {}
+    virtual void setTheme(const Theme &) {}
 
     // Edit > Copy: the addresses or hashes of the selected rows, in the displayed order.
     virtual QStringList selectedKeys() const { return {}; }
@@ -70,8 +70,8 @@ public:
     virtual bool copiesCsvWithoutSelection() const { return false; }
 
     // Layout the user chose (splitters), kept in the window's settings.
-    virtual void saveState(QSettings &settings) const { Q_UNUSED(settings); }
-    virtual void restoreState(const QSettings &settings) { Q_UNUSED(settings); }
+    virtual void saveState(QSettings &) const {}
+    virtual void restoreState(const QSettings &) {}
 
 Q_SIGNALS:
     // From the page's context menus; MainWindow does the work and reports it in the status bar.

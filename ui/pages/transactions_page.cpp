@@ -52,10 +52,8 @@ TransactionsPage::TransactionsPage(QWidget *parent)
     });
 }
 
-void TransactionsPage::showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &options, bool current)
+void TransactionsPage::showSnapshot(const SnapshotPtr &snapshot, const ViewOptions &, bool)
 {
-    Q_UNUSED(options);
-    Q_UNUSED(current);
     m_model->setSnapshot(snapshot);
     if (!snapshot->ready) {
         m_summary->setText(waitingText());
