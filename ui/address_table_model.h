@@ -9,7 +9,7 @@ namespace txpulse::ui {
 
 // The top addresses of the 3-hour ranking (Snapshot::view.top) as a sortable table: rank, address, BTC,
 // satoshis and share of the total received by all ranked addresses. Holds the snapshot it shows (a shared
-// pointer, no copy). GUI thread; fed by MainWindow on its refresh cadence.
+// pointer, no copy). GUI thread; fed by AddressesPage on the window's refresh cadence.
 class AddressTableModel : public QAbstractTableModel {
     Q_OBJECT
 

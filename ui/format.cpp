@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <QDateTime>
+#include <QLocale>
 #include <QTimeZone>
 
 #include <cstdlib>
@@ -43,6 +44,16 @@ QString shortIdentifier(const std::string &text, int head, int tail)
     if (s.size() <= head + tail + 1)
         return s;
     return s.left(head) % QChar(0x2026) % s.right(tail);
+}
+
+QString formatCount(std::int64_t n)
+{
+    return QLocale().toString(static_cast<qlonglong>(n));
+}
+
+QString formatBtcShort(std::int64_t satoshis)
+{
+    return QLocale().toString(static_cast<double>(satoshis) / 1e8, 'f', satoshis >= 100'000'000'000 ? 0 : 2);
 }
 
 } // namespace txpulse::ui

@@ -23,5 +23,9 @@ QString isoTime(std::int64_t unixSeconds, bool utc);
 QString shortIdentifier(const std::string &text, int head = 10, int tail = 6);
 // satoshis / total as a percentage; 0 when total is not positive (shared with the CSV tables).
 using txpulse::sharePercent;
+// A count with the default locale's digit grouping: "12,345".
+QString formatCount(std::int64_t n);
+// A rounded BTC amount for summaries and cards: 2 decimals, none from 1,000 BTC up ("1,234.57", "12,345").
+QString formatBtcShort(std::int64_t satoshis);
 
 } // namespace txpulse::ui

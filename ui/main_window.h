@@ -1,42 +1,44 @@
 #pragma once
 
-#include "support/config.h"
-#include "csv_export.h"
-#include "minute_series.h"
+#include "pages/page.h"
 #include "store/snapshot.h"
+#include "support/config.h"
 #include "theme.h"
 
 #include <QIcon>
 #include <QMainWindow>
 
+#include <vector>
+
 class QAction;
-class QActionGroup;
-class QCheckBox;
-class QFrame;
 class QLabel;
 class QSettings;
-class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTimer;
-class QToolButton;
 
 namespace txpulse::ui {
 
+class ActivityPage;
 class AddressChart;
+class AddressesPage;
 class AddressTableModel;
+class ErrorBanner;
 class MinuteChart;
-class StatCard;
-class StatusIndicator;
+class StatusPanel;
+class SummaryCards;
+class TransactionsPage;
 class TransactionTableModel;
+class WindowDiagnostics;
 
 // The application icon from the resource file (SVG: crisp at any scale).
 QIcon applicationIcon();
 
-// The desktop window: transactions per minute, the high-value address ranking and the latest transactions,
-// with a status bar for the feed, Kafka and Redis. It reads only the immutable Snapshot that SnapshotHub
-// holds, on a 250 ms timer (kRefreshIntervalMs) and only when a new one was published, so the message rate
-// never reaches the GUI thread and nothing here can block on Kafka or Redis.
+// The desktop window: the summary tiles, the pages (Activity, Addresses, Transactions: one Page class each,
+// owning its chart, model and CSV) as tabs, the menus, the error banner and a status bar for the feed, Kafka
+// and Redis. It reads only the immutable Snapshot that SnapshotHub holds, on a 250 ms timer
+// (kRefreshIntervalMs) and only when a new one was published, and hands it to every page, so the message
+// rate never reaches the GUI thread and nothing here can block on Kafka or Redis.
 //
 // GUI thread. Does not own the hub or the settings; both must outlive the window. Window geometry, the
 // chosen view and the view options are stored in `settings` when the window closes. The settings dialog
@@ -47,30 +49,34 @@ class MainWindow : public QMainWindow {
 
 public:
     static constexpr int kRefreshIntervalMs = 250;
-    enum View { ActivityView, AddressesView, TransactionsView };
+    enum View { ActivityView, AddressesView, TransactionsView }; // the pages, in tab order
 
     MainWindow(SnapshotHub &hub, QSettings &settings, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // The effective configuration, shown (and edited) by the settings dialog.
-    void setConfig(const Config &config);
+    void setConfig(const Config &config) { m_config = config; }
     Config config() const { return m_config; }
 
     View currentView() const;
-    bool threeHours() const { return m_threeHours; }
-    bool utc() const { return m_utc; }
+    bool threeHours() const { return m_options.threeHours; }
+    bool utc() const { return m_options.utc; }
     SnapshotPtr shownSnapshot() const { return m_shown; }
     QString csvFor(View view) const; // what Export / Copy as CSV write for a view, from the shown snapshot
 
+    ActivityPage *activityPage() const { return m_activity; }
+    AddressesPage *addressesPage() const { return m_addresses; }
+    TransactionsPage *transactionsPage() const { return m_transactions; }
+
     // Instrumentation and tests.
     qint64 longestRefreshUs() const { return m_longestRefreshUs; }
-    qint64 longestStallUs() const { return m_longestStallUs; } // with TXPULSE_UI_STALL_PROBE=1 only
-    AddressTableModel *addressModel() const { return m_addressModel; }
-    TransactionTableModel *transactionModel() const { return m_transactionModel; }
-    MinuteChart *minuteChart() const { return m_minuteChart; }
-    AddressChart *addressChart() const { return m_addressChart; }
-    QTableView *addressTable() const { return m_addressTable; }
-    QTableView *transactionTable() const { return m_transactionTable; }
+    qint64 longestStallUs() const; // with TXPULSE_UI_STALL_PROBE=1 only
+    AddressTableModel *addressModel() const;
+    TransactionTableModel *transactionModel() const;
+    MinuteChart *minuteChart() const;
+    AddressChart *addressChart() const;
+    QTableView *addressTable() const;
+    QTableView *transactionTable() const;
     QTabWidget *viewTabs() const { return m_tabs; }
     QLabel *errorBanner() const;
 
@@ -87,7 +93,6 @@ public Q_SLOTS:
     void exportCurrentView();
     void copyCurrentViewAsCsv();
     void copySelection();           // addresses or hashes of the selected rows; the view's CSV on Activity
-    void showTransactionDetails(int row);
     void toggleFullScreen();
 
 protected:
@@ -96,61 +101,33 @@ protected:
 
 private:
     void buildUi();
-    void startDiagnostics();
-    void saveScreenshots(const QString &pattern); // TXPULSE_UI_SCREENSHOT
     void buildMenus();
-    void buildStatusBar();
     void applyTheme();
+    void applyViewOptions(); // brings the pages and the View menu in step with m_options, then repaints
     void restoreState();
     void saveWindowState();
-    void updateSummary(const Snapshot &s);
-    void updateStatus(const Snapshot &s);
-    void updateBanner(const Snapshot &s);
-    CsvOptions csvOptions() const;
+    Page *currentPage() const;
 
     SnapshotHub &m_hub;
     QSettings &m_settings;
     Config m_config;
     SnapshotPtr m_shown;
-    std::vector<MinutePoint> m_points; // the chart's series for the shown snapshot
-    std::int64_t m_startMinute = -1;   // standalone: the Unix minute the store began, earlier gaps are "before start"
+    ViewOptions m_options;
     bool m_dirty = true;      // repaint on the next tick even if the snapshot is the same (options changed)
-    bool m_threeHours = false;
-    bool m_utc = false;
     bool m_applyingTheme = false;
-    QString m_dismissedError;
     qint64 m_longestRefreshUs = 0;
-    qint64 m_longestStallUs = 0;
     Theme m_theme;
 
     QTimer *m_timer = nullptr;
     QTabWidget *m_tabs = nullptr;
-    QFrame *m_banner = nullptr;
-    QLabel *m_bannerText = nullptr;
-    StatCard *m_rateCard = nullptr;
-    StatCard *m_minuteCard = nullptr;
-    StatCard *m_hourCard = nullptr;
-    StatCard *m_addressCard = nullptr;
-    MinuteChart *m_minuteChart = nullptr;
-    QLabel *m_minuteTitle = nullptr;
-    QLabel *m_minuteSummary = nullptr;
-    QToolButton *m_span60 = nullptr;
-    QToolButton *m_span180 = nullptr;
-    QCheckBox *m_utcBox = nullptr;
-    AddressChart *m_addressChart = nullptr;
-    AddressTableModel *m_addressModel = nullptr;
-    QTableView *m_addressTable = nullptr;
-    QLabel *m_addressSummary = nullptr;
-    QSplitter *m_addressSplitter = nullptr;
-    TransactionTableModel *m_transactionModel = nullptr;
-    QTableView *m_transactionTable = nullptr;
-    QLabel *m_transactionSummary = nullptr;
-    StatusIndicator *m_feedState = nullptr;
-    StatusIndicator *m_kafkaState = nullptr;
-    StatusIndicator *m_redisState = nullptr;
-    QLabel *m_rateLabel = nullptr;
-    QLabel *m_totalsLabel = nullptr;
-    QLabel *m_modeBadge = nullptr;
+    ErrorBanner *m_banner = nullptr;
+    SummaryCards *m_cards = nullptr;
+    ActivityPage *m_activity = nullptr;
+    AddressesPage *m_addresses = nullptr;
+    TransactionsPage *m_transactions = nullptr;
+    std::vector<Page *> m_pages; // in tab order: the index is the View
+    StatusPanel *m_status = nullptr;
+    WindowDiagnostics *m_diagnostics = nullptr;
     QAction *m_threeHoursAction = nullptr;
     QAction *m_utcAction = nullptr;
     QAction *m_fullScreenAction = nullptr;

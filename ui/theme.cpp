@@ -30,6 +30,26 @@ Theme Theme::forPalette(const QPalette &palette)
     return t;
 }
 
+QString windowStyleSheet(const Theme &theme)
+{
+    const QString border = theme.dark ? QStringLiteral("rgba(255,255,255,0.10)") : QStringLiteral("rgba(0,0,0,0.10)");
+    const QString cardBg = theme.dark ? QStringLiteral("rgba(255,255,255,0.04)") : QStringLiteral("palette(base)");
+    const QString mutedColour = theme.dark ? QStringLiteral("rgba(255,255,255,0.60)") : QStringLiteral("rgba(0,0,0,0.55)");
+    const QString checkedBg = theme.accent.name();
+    return QStringLiteral(
+               "#statCard { background: %1; border: 1px solid %2; border-radius: 8px; }"
+               "#statCaption { color: %3; font-size: 8pt; font-weight: 600; letter-spacing: 0.5px; }"
+               "#statValue { font-size: 18pt; font-weight: 600; }"
+               "#statDetail { color: %3; font-size: 9pt; }"
+               "#heading { font-size: 12pt; font-weight: 600; }"
+               "#muted { color: %3; }"
+               "#errorBanner { background: rgba(239,68,68,0.14); border: 1px solid rgba(239,68,68,0.55); border-radius: 6px; }"
+               "QToolButton#segment { padding: 4px 12px; border: 1px solid %2; background: %1; }"
+               "QToolButton#segment:checked { background: %4; color: white; border-color: %4; }"
+               "QTableView { border: 1px solid %2; border-radius: 6px; }")
+        .arg(cardBg, border, mutedColour, checkedBg);
+}
+
 void styleChart(QChart *chart, const Theme &theme)
 {
     chart->setTheme(theme.dark ? QChart::ChartThemeDark : QChart::ChartThemeLight);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QColor>
+#include <QString>
 
 class QPalette;
 class QChart;
@@ -23,6 +24,8 @@ struct Theme {
 };
 
 bool isDarkPalette(const QPalette &palette);
+// The window's style sheet: the dashboard tiles, headings, muted lines, error banner, segment buttons, tables.
+QString windowStyleSheet(const Theme &theme);
 // Applies the Qt Charts theme that matches, then the common look (transparent background, fonts, grid).
 void styleChart(QChart *chart, const Theme &theme);
 

@@ -9,7 +9,7 @@ namespace txpulse::ui {
 
 // The latest transactions (Snapshot::latest, newest first) as a table: time, hash, inputs, outputs, total
 // BTC, fee and size. Sortable; unsorted it keeps the snapshot's newest-first order. Holds the snapshot it
-// shows (a shared pointer, no copy). GUI thread; fed by MainWindow on its refresh cadence.
+// shows (a shared pointer, no copy). GUI thread; fed by TransactionsPage on the window's refresh cadence.
 class TransactionTableModel : public QAbstractTableModel {
     Q_OBJECT
 

@@ -2,14 +2,17 @@
 // cadences, reacts to its view options, remembers its state and closes cleanly.
 #include "address_chart.h"
 #include "address_table_model.h"
+#include "csv_export.h"
 #include "main_window.h"
 #include "minute_chart.h"
+#include "pages/activity_page.h"
 #include "theme.h"
 #include "synthetic_snapshot.h"
 #include "transaction_table_model.h"
 
 #include <QApplication>
 #include <QChart>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QLabel>
 #include <QSettings>
@@ -222,6 +225,37 @@ private Q_SLOTS:
         window.copyCurrentViewAsCsv();
         QCOMPARE(QApplication::clipboard()->text(), window.csvFor(MainWindow::AddressesView));
         QVERIFY(window.csvFor(MainWindow::AddressesView).startsWith(QLatin1String("rank,address,")));
+
+        // Each page answers for its own rows and CSV: Copy on Transactions copies the selected hashes; on
+        // Activity, which has no rows, the per-minute CSV; the view options reach every page.
+        window.showView(MainWindow::TransactionsView);
+        window.transactionTable()->selectRow(1);
+        window.transactionTable()->selectionModel()->select(
+            window.transactionModel()->index(3, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QApplication::clipboard()->clear();
+        window.copySelection();
+        QCOMPARE(QApplication::clipboard()->text(),
+                 QString::fromStdString(snap->latest[1].hash + "\n" + snap->latest[3].hash));
+        QCOMPARE(window.csvFor(MainWindow::TransactionsView), transactionsCsv(*snap, CsvOptions{false, 60, 100}));
+
+        window.showView(MainWindow::ActivityView);
+        QApplication::clipboard()->clear();
+        window.copySelection();
+        QCOMPARE(QApplication::clipboard()->text(), minutesCsv(*snap, CsvOptions{false, 60, 100}));
+
+        // The options from the menu reach the pages' own controls, models and CSV.
+        auto *utcBox = window.activityPage()->findChild<QCheckBox *>();
+        QVERIFY(utcBox && !utcBox->isChecked());
+        window.setUtc(true);
+        window.setThreeHours(true);
+        QVERIFY(utcBox->isChecked());
+        QVERIFY(window.transactionModel()->utc());
+        QCOMPARE(window.csvFor(MainWindow::ActivityView), minutesCsv(*snap, CsvOptions{true, 180, 100}));
+        QCOMPARE(window.csvFor(MainWindow::ActivityView).count(QLatin1String("\r\n")), 181);
+        // And the page's controls back to the window.
+        utcBox->setChecked(false);
+        QVERIFY(!window.utc());
+        QVERIFY(!window.transactionModel()->utc());
     }
 };
 
