@@ -286,6 +286,13 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
         return error(503, "not_ready", "no data yet: the first snapshot has not been read from the store",
                      "Retry-After: 1\r\n");
     };
+    // The ingest role keeps no window: its snapshots hold the latest transactions and the counters only.
+    const auto windowNotServed = [&s] {
+        return error(503, "not_served",
+                     "role " + QByteArray(roleName(s->role))
+                         + " keeps no window: per-minute counts and addresses are served by the roles all, "
+                           "aggregate and view");
+    };
     const auto intParam = [](const http::QueryParams &p, const char *key, int fallback, int min,
                              int max) -> Expected<int> {
         const auto it = p.constFind(key);
@@ -321,6 +328,8 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
         const auto limit = intParam(*p, "limit", 100, 1, 1000);
         if (!limit)
             return badRequest(limit.error());
+        if (!http::roleKeepsWindow(s->role))
+            return windowNotServed();
         if (!s->ready)
             return notReady();
         return cached("hva:" + QByteArray::number(*limit),
@@ -335,6 +344,8 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
             return badRequest(m.error());
         if (auto p = http::parseQuery(rawQuery, {}); !p)
             return badRequest(p.error());
+        if (!http::roleKeepsWindow(s->role))
+            return windowNotServed();
         if (!s->ready)
             return notReady();
         return cached("tcpm:" + QByteArray::number(*m), [&] {
@@ -377,6 +388,8 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
         const auto csv = csvParam(*p);
         if (!csv)
             return badRequest(csv.error());
+        if (!http::roleKeepsWindow(s->role))
+            return windowNotServed();
         if (!s->ready)
             return notReady();
         return cached("top:" + QByteArray::number(*limit) + (*csv ? ":csv" : ":json"), [&] {
@@ -393,6 +406,8 @@ HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, con
         const auto csv = csvParam(*p);
         if (!csv)
             return badRequest(csv.error());
+        if (!http::roleKeepsWindow(s->role))
+            return windowNotServed();
         if (!s->ready)
             return notReady();
         return cached("min:" + QByteArray::number(*minutes) + (*csv ? ":csv" : ":json"), [&] {

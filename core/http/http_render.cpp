@@ -124,6 +124,11 @@ bool roleNeedsSnapshot(Role role)
     return role == Role::All || role == Role::View;
 }
 
+bool roleKeepsWindow(Role role)
+{
+    return role != Role::Ingest;
+}
+
 QByteArray showTransactionsJson(const Snapshot &s)
 {
     QByteArray out;

@@ -39,5 +39,6 @@ QByteArray isoUtc(std::int64_t ms, bool withMs = false);  // 2024-05-01T12:34:00
 void appendJsonString(QByteArray &out, std::string_view text);
 void appendCsvField(QByteArray &out, std::string_view field); // RFC 4180 quoting when needed
 bool roleNeedsSnapshot(Role role); // all and view serve data; ingest and aggregate do not
+bool roleKeepsWindow(Role role);   // per-minute counts and the address ranking: every role but ingest
 
 } // namespace txpulse::http
