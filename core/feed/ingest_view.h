@@ -1,6 +1,6 @@
 #pragma once
 
-#include "feed/latest_transactions.h"
+#include "feed/latest_ring.h"
 #include "model/tx_batch.h"
 #include "store/snapshot.h"
 #include "support/rate_meter.h"
@@ -18,7 +18,7 @@ class Clock;
 
 // The ingest role's view. That role keeps no window (no store, no aggregates): it publishes Snapshots with the
 // live counters (feed, Kafka: /health, /api/v1/stats, /metrics) and the latest transactions it handed to Kafka
-// (a LatestTransactions ring of kLatestCount, newest first: /show_transactions, /api/v1/transactions). Its
+// (a LatestRing of kLatestCount, newest first: /show_transactions, /api/v1/transactions). Its
 // snapshots are ready from the start and carry no minutes, ranking or gaps; the API answers the routes that need
 // the window with 503 for this role (http::roleKeepsWindow).
 //
@@ -37,7 +37,7 @@ public:
 
     IngestView(SnapshotHub &hub, Stats &stats, const Clock &clock, Options options, QObject *parent = nullptr);
 
-    const LatestTransactions &latest() const { return m_latest; }
+    const LatestRing &latest() const { return m_latest; }
 
 public Q_SLOTS:
     void start(); // publishes one snapshot now, then every snapshotIntervalMs
@@ -53,7 +53,7 @@ private:
     const Clock &m_clock;
     Options m_options;
     QTimer m_timer;
-    LatestTransactions m_latest;
+    LatestRing m_latest;
     bool m_changed = true;
     std::vector<QByteArray> m_raw;     // m_latest as of the last snapshot
     std::vector<Transaction> m_parsed;

@@ -18,9 +18,9 @@ namespace txpulse {
 //
 // A plain value type, not thread-safe: it belongs to one worker (IngestView). Memory is bounded by `capacity`
 // transactions, whatever arrives: add() copies only the transactions that stay.
-class LatestTransactions {
+class LatestRing {
 public:
-    explicit LatestTransactions(std::size_t capacity);
+    explicit LatestRing(std::size_t capacity);
 
     // `arrived` in arrival order, oldest first (a TxBatch's order).
     void add(const std::vector<Transaction> &arrived);

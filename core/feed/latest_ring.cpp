@@ -1,13 +1,13 @@
-#include "feed/latest_transactions.h"
+#include "feed/latest_ring.h"
 
 #include <algorithm>
 #include <string_view>
 
 namespace txpulse {
 
-LatestTransactions::LatestTransactions(std::size_t capacity) : m_capacity(capacity) {}
+LatestRing::LatestRing(std::size_t capacity) : m_capacity(capacity) {}
 
-void LatestTransactions::add(const std::vector<Transaction> &arrived)
+void LatestRing::add(const std::vector<Transaction> &arrived)
 {
     if (m_capacity == 0)
         return;
@@ -33,12 +33,12 @@ void LatestTransactions::add(const std::vector<Transaction> &arrived)
     }
 }
 
-std::vector<Transaction> LatestTransactions::newestFirst() const
+std::vector<Transaction> LatestRing::newestFirst() const
 {
     return std::vector<Transaction>(m_items.rbegin(), m_items.rend());
 }
 
-std::vector<QByteArray> LatestTransactions::rawNewestFirst() const
+std::vector<QByteArray> LatestRing::rawNewestFirst() const
 {
     std::vector<QByteArray> raws;
     raws.reserve(m_items.size());

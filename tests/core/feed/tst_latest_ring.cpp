@@ -1,6 +1,6 @@
-// LatestTransactions: the ingest role's ring of the latest transactions, newest first, each hash once.
+// LatestRing: the ingest role's ring of the latest transactions, newest first, each hash once.
 
-#include "feed/latest_transactions.h"
+#include "feed/latest_ring.h"
 
 #include <QTest>
 
@@ -27,7 +27,7 @@ std::vector<Transaction> batch(const QString &hashes)
     return out;
 }
 
-QString listed(const LatestTransactions &latest)
+QString listed(const LatestRing &latest)
 {
     QStringList hashes;
     for (const Transaction &t : latest.newestFirst())
@@ -37,7 +37,7 @@ QString listed(const LatestTransactions &latest)
 
 } // namespace
 
-class TestLatestTransactions : public QObject {
+class TestLatestRing : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -64,7 +64,7 @@ private Q_SLOTS:
         QFETCH(int, capacity);
         QFETCH(QStringList, batches);
         QFETCH(QString, expected);
-        LatestTransactions latest{std::size_t(capacity)};
+        LatestRing latest{std::size_t(capacity)};
         for (const QString &b : batches)
             latest.add(batch(b));
         QCOMPARE(listed(latest), expected);
@@ -78,7 +78,7 @@ private Q_SLOTS:
 
     void boundedWhateverArrives()
     {
-        LatestTransactions latest{100};
+        LatestRing latest{100};
         std::vector<Transaction> big;
         for (int i = 0; i < 5000; ++i)
             big.push_back(tx("h" + std::to_string(i)));
@@ -90,5 +90,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestLatestTransactions)
-#include "tst_latest_transactions.moc"
+QTEST_GUILESS_MAIN(TestLatestRing)
+#include "tst_latest_ring.moc"
