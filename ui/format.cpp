@@ -19,13 +19,7 @@ QDateTime toDateTime(std::int64_t unixSeconds, bool utc)
 
 QString formatBtc(std::int64_t satoshis)
 {
-    // Integer arithmetic: a double cannot hold every satoshi amount up to the supply cap exactly.
-    const bool negative = satoshis < 0;
-    const std::uint64_t magnitude = negative ? 0 - static_cast<std::uint64_t>(satoshis) : static_cast<std::uint64_t>(satoshis);
-    const std::uint64_t whole = magnitude / 100'000'000;
-    const std::uint64_t fraction = magnitude % 100'000'000;
-    return (negative ? QStringLiteral("-") : QString()) % QString::number(whole) % QLatin1Char('.')
-        % QStringLiteral("%1").arg(fraction, 8, 10, QLatin1Char('0'));
+    return QString::fromLatin1(btcText(satoshis));
 }
 
 QString formatMinute(std::int64_t unixMinute, bool utc)
@@ -40,7 +34,7 @@ QString formatTime(std::int64_t unixSeconds, bool utc)
 
 QString isoTime(std::int64_t unixSeconds, bool utc)
 {
-    return toDateTime(unixSeconds, utc).toString(Qt::ISODate);
+    return QString::fromLatin1(isoTimeText(unixSeconds, utc));
 }
 
 QString shortIdentifier(const std::string &text, int head, int tail)
@@ -49,13 +43,6 @@ QString shortIdentifier(const std::string &text, int head, int tail)
     if (s.size() <= head + tail + 1)
         return s;
     return s.left(head) % QChar(0x2026) % s.right(tail);
-}
-
-double sharePercent(std::int64_t satoshis, std::int64_t total)
-{
-    if (total <= 0)
-        return 0;
-    return 100.0 * static_cast<double>(satoshis) / static_cast<double>(total);
 }
 
 } // namespace txpulse::ui

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/table_writer.h"
+
 #include <QString>
 
 #include <cstdint>
@@ -19,7 +21,7 @@ QString formatTime(std::int64_t unixSeconds, bool utc);
 QString isoTime(std::int64_t unixSeconds, bool utc);
 // A short, still recognisable form of a long address or hash: "bc1qxy2kgd…fjhx0wlh".
 QString shortIdentifier(const std::string &text, int head = 10, int tail = 6);
-// satoshis / total as a percentage with `decimals` decimals; "0" decimals when total is not positive.
-double sharePercent(std::int64_t satoshis, std::int64_t total);
+// satoshis / total as a percentage; 0 when total is not positive (shared with the CSV tables).
+using txpulse::sharePercent;
 
 } // namespace txpulse::ui

@@ -44,6 +44,7 @@ void IngestWorker::handleMessage(const QByteArray &raw, qint64 receivedMs)
     case ParseOutcome::Kind::Transaction:
         m_stats.feedTransactions.fetch_add(1, std::memory_order_relaxed);
         outcome.tx.receivedMs = receivedMs; // travels to Kafka as the message timestamp
+        outcome.tx.sequence = ++m_txSequence; // and this as its "seq" header: arrival order within a millisecond
         if (!m_pending) {
             m_pending = std::make_shared<TxBatch>();
             m_pending->transactions.reserve(std::size_t(m_options.batchMaxCount));

@@ -66,7 +66,8 @@ private:
     FlowCredit *m_credit = nullptr;
     QTimer *m_batchTimer;
     std::shared_ptr<TxBatch> m_pending;
-    std::uint64_t m_sequence = 0;
+    std::uint64_t m_sequence = 0;   // batches emitted
+    std::uint64_t m_txSequence = 0; // transactions accepted (Transaction::sequence)
 };
 
 } // namespace txpulse

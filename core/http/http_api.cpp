@@ -3,6 +3,7 @@
 #include "http/http_query.h"
 #include "http/http_render.h"
 #include "support/logging.h"
+#include "aggregates/aggregate_routes.h"
 #include "http/openapi_document.h"
 #include "http/prometheus_writer.h"
 
@@ -42,8 +43,7 @@ namespace {
 
 constexpr qsizetype kMaxCachedBodies = 512;
 constexpr qint64 kRateWindowMs = 10'000;
-constexpr const char *kJson = "application/json";
-constexpr const char *kCsv = "text/csv; charset=utf-8";
+constexpr const char *kJson = http::kJsonType;
 
 QByteArray sha256(const QByteArray &data)
 {
@@ -77,6 +77,7 @@ HttpApi::HttpApi(const Config &config, SnapshotHub &hub, QObject *parent)
 {
     for (const QString &origin : config.httpCorsOrigins)
         m_corsOrigins << origin.trimmed().toLatin1();
+    addCoreRoutes();
     m_monotonic.start();
     m_rateTimer.setInterval(1000);
     connect(&m_rateTimer, &QTimer::timeout, this, &HttpApi::sampleRates);
@@ -182,23 +183,90 @@ QHostAddress HttpApi::address() const
     return m_address;
 }
 
-const char *HttpApi::routeTemplate(Route route)
+void HttpApi::addCoreRoutes()
 {
-    switch (route) {
-    case Route::Health: return "/health";
-    case Route::ShowTransactions: return "/show_transactions";
-    case Route::HighValue: return "/high_value_addr";
-    case Route::MinuteCount: return "/transactions_count_per_minute/{m}";
-    case Route::Transactions: return "/api/v1/transactions";
-    case Route::TopAddresses: return "/api/v1/addresses/top";
-    case Route::Minutes: return "/api/v1/minutes";
-    case Route::Stats: return "/api/v1/stats";
-    case Route::OpenApi: return "/api/v1/openapi.json";
-    case Route::Metrics: return "/metrics";
-    case Route::Unmatched:
-    case Route::Count: break;
-    }
-    return "unmatched";
+    // The order routes are added in, within their group, is the order of /metrics and of the document.
+    http::Route health;
+    health.path = "/health";
+    health.group = http::RouteGroup::Seed;
+    health.open = true;
+    health.needsSnapshot = false;
+    health.json = [](const Snapshot &s, const http::RouteArgs &) {
+        http::Health h = http::health(s);
+        return http::Response{h.status, http::kJsonType, std::move(h.body)};
+    };
+    health.operationId = "health";
+    health.summary = "Service health";
+    health.okDescription = "Serving";
+    health.okSchema = R"({"$ref": "#/components/schemas/Health"})";
+    health.extraResponses = R"({"503": {"description": "Snapshot not ready or a configured part is down", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}})";
+    health.schemas = {{"Health", R"({"type": "object", "required": ["status", "ready", "mode", "role", "feed", "kafka", "redis", "lag", "problems"], "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "ready": {"type": "boolean"},
+        "mode": {"type": "string", "enum": ["standalone", "pipeline"]},
+        "role": {"type": "string", "enum": ["all", "ingest", "aggregate", "view"]},
+        "feed": {"$ref": "#/components/schemas/ComponentState"},
+        "kafka": {"$ref": "#/components/schemas/ComponentState"},
+        "redis": {"$ref": "#/components/schemas/ComponentState"},
+        "lag": {"type": "integer", "nullable": true},
+        "tx_per_second": {"type": "number"},
+        "generated_at": {"type": "string", "format": "date-time", "nullable": true},
+        "problems": {"type": "array", "items": {"type": "string"}}}})"}};
+    m_routes.add(std::move(health));
+
+    addAggregateRoutes(m_routes);
+
+    http::Route stats;
+    stats.path = "/api/v1/stats";
+    stats.needsSnapshot = false;
+    stats.cached = false; // the rates move with the clock, not only with the snapshot
+    stats.json = [this](const Snapshot &s, const http::RouteArgs &) { return http::Response(statsText(s)); };
+    stats.operationId = "stats";
+    stats.summary = "Rates, totals, feed and pipeline state, consumer lag, rejects by reason";
+    stats.okDescription = "Counters since start";
+    stats.okSchema = R"({"type": "object", "required": ["generated_at", "ready", "mode", "role", "rates", "feed", "kafka", "redis", "store"], "properties": {
+            "generated_at": {"type": "string", "format": "date-time"},
+            "ready": {"type": "boolean"},
+            "mode": {"type": "string", "enum": ["standalone", "pipeline"]},
+            "role": {"type": "string", "enum": ["all", "ingest", "aggregate", "view"]},
+            "tx_per_second": {"type": "number"},
+            "rates": {"type": "object", "additionalProperties": {"type": "number"}},
+            "feed": {"type": "object"},
+            "kafka": {"type": "object"},
+            "redis": {"type": "object"},
+            "store": {"type": "object"},
+            "last_error": {"type": "string", "nullable": true}}})";
+    m_routes.add(std::move(stats));
+
+    http::Route openApi;
+    openApi.path = "/api/v1/openapi.json";
+    openApi.needsSnapshot = false;
+    openApi.cached = false; // built once, below
+    openApi.json = [this](const Snapshot &, const http::RouteArgs &) {
+        if (m_openApi.isEmpty())
+            m_openApi = http::openApiDocument(m_routes);
+        return http::Response(m_openApi);
+    };
+    openApi.operationId = "openapi";
+    openApi.summary = "This document";
+    openApi.okDescription = "OpenAPI 3.0 document";
+    openApi.okSchema = R"({"type": "object"})";
+    m_routes.add(std::move(openApi));
+
+    http::Route metrics;
+    metrics.path = "/metrics";
+    metrics.needsSnapshot = false;
+    metrics.cached = false; // request counters change with every request
+    metrics.json = [this](const Snapshot &, const http::RouteArgs &) {
+        return http::Response{200, PrometheusWriter::kContentType, metricsText()};
+    };
+    metrics.operationId = "metrics";
+    metrics.summary = "Prometheus metrics (text exposition format 0.0.4)";
+    metrics.okDescription = "Feed state, messages, rejects by reason, reconnects, Kafka produce/consume, queue depth, "
+                            "lag, store latency, HTTP requests by route and status";
+    metrics.okMediaType = "text/plain";
+    metrics.okSchema = R"({"type": "string"})";
+    m_routes.add(std::move(metrics));
 }
 
 void HttpApi::handle(QTcpSocket *socket)
@@ -207,250 +275,115 @@ void HttpApi::handle(QTcpSocket *socket)
     if (!head)
         return;
     const Reply reply = dispatch(*head);
-    ++m_requests[static_cast<std::size_t>(reply.route)][reply.body->status];
+    m_requests.resize(m_routes.routes().size() + 1);
+    const std::size_t slot = reply.route < 0 ? m_routes.routes().size() : static_cast<std::size_t>(reply.route);
+    ++m_requests[slot][reply.body->status];
     write(socket, *head, reply);
 }
+
+namespace {
+
+// "GET, HEAD" for the methods a route declares, HEAD implied by GET.
+QByteArray allowedMethods(const http::Route &route, const char *separator)
+{
+    QByteArrayList methods;
+    for (const QByteArray &m : route.methods) {
+        methods << m;
+        if (m == "GET")
+            methods << "HEAD";
+    }
+    return methods.join(separator);
+}
+
+} // namespace
 
 HttpApi::Reply HttpApi::dispatch(const HttpRequestHead &head)
 {
     if (head.hostCount != 1)
-        return {Route::Unmatched, error(400, "bad_request", "exactly one Host header is required")};
+        return {-1, error(400, "bad_request", "exactly one Host header is required")};
     if (!hostAllowed(head.host))
-        return {Route::Unmatched, error(421, "misdirected_request", "the Host header does not name this server")};
+        return {-1, error(421, "misdirected_request", "the Host header does not name this server")};
     if (!head.target.startsWith('/') || head.target.contains('#'))
-        return {Route::Unmatched, error(400, "bad_request", "the request target must be a path")};
+        return {-1, error(400, "bad_request", "the request target must be a path")};
 
     const qsizetype question = head.target.indexOf('?');
     const QByteArray path = question < 0 ? head.target : head.target.left(question);
     const QByteArray query = question < 0 ? QByteArray() : head.target.mid(question + 1);
-    const QList<QByteArray> segments = path.mid(1).split('/');
-
-    static const std::pair<const char *, Route> kStatic[] = {
-        {"/health", Route::Health},
-        {"/show_transactions", Route::ShowTransactions},
-        {"/high_value_addr", Route::HighValue},
-        {"/api/v1/transactions", Route::Transactions},
-        {"/api/v1/addresses/top", Route::TopAddresses},
-        {"/api/v1/minutes", Route::Minutes},
-        {"/api/v1/stats", Route::Stats},
-        {"/api/v1/openapi.json", Route::OpenApi},
-        {"/metrics", Route::Metrics},
-    };
-    Route route = Route::Unmatched;
-    for (const auto &[p, r] : kStatic) {
-        if (path == p)
-            route = r;
-    }
-    if (segments.size() == 2 && segments[0] == "transactions_count_per_minute")
-        route = Route::MinuteCount;
+    const http::RouteTable::Match match = m_routes.match(path);
+    const http::Route *route = match.index < 0 ? nullptr : &m_routes.routes()[static_cast<std::size_t>(match.index)];
 
     const bool cors = !m_corsOrigins.isEmpty();
-    if (cors && head.method == "OPTIONS" && route != Route::Unmatched && !head.corsRequestMethod.isEmpty()) {
+    if (cors && head.method == "OPTIONS" && route && !head.corsRequestMethod.isEmpty()) {
         auto preflight = std::make_shared<Body>();
         preflight->status = 204;
-        preflight->headers = "Allow: GET, HEAD, OPTIONS\r\nAccess-Control-Allow-Methods: GET, HEAD\r\n"
-                             "Access-Control-Allow-Headers: Authorization\r\nAccess-Control-Max-Age: 600\r\n";
-        return {route, preflight};
+        preflight->headers = "Allow: " + allowedMethods(*route, ", ") + ", OPTIONS\r\nAccess-Control-Allow-Methods: "
+                             + allowedMethods(*route, ", ")
+                             + "\r\nAccess-Control-Allow-Headers: Authorization\r\nAccess-Control-Max-Age: 600\r\n";
+        return {match.index, preflight};
     }
-    if (route != Route::Health && !authorized(head.authorization)) {
+    if (!(route && route->open) && !authorized(head.authorization)) {
         const QByteArray challenge = head.authorization.isEmpty()
                                          ? "WWW-Authenticate: Bearer realm=\"txpulse\"\r\n"
                                          : "WWW-Authenticate: Bearer realm=\"txpulse\", error=\"invalid_token\"\r\n";
-        return {route, error(401, "unauthorized", "a valid bearer token is required", challenge)};
+        return {match.index, error(401, "unauthorized", "a valid bearer token is required", challenge)};
     }
-    if (route == Route::Unmatched)
-        return {route, error(404, "not_found", "no such route; see /api/v1/openapi.json")};
-    if (head.method != "GET" && head.method != "HEAD") {
+    if (!route)
+        return {-1, error(404, "not_found", "no such route; see /api/v1/openapi.json")};
+    const bool allowed = route->methods.contains(head.method) || (head.method == "HEAD" && route->methods.contains("GET"));
+    if (!allowed) {
+        const QByteArray allow = "Allow: " + allowedMethods(*route, ", ") + (cors ? ", OPTIONS\r\n" : "\r\n");
         if (cors && head.method == "OPTIONS") {
             auto options = std::make_shared<Body>();
             options->status = 204;
-            options->headers = "Allow: GET, HEAD, OPTIONS\r\n";
-            return {route, options};
+            options->headers = allow;
+            return {match.index, options};
         }
-        return {route, error(405, "method_not_allowed", "this route accepts GET and HEAD only",
-                             cors ? "Allow: GET, HEAD, OPTIONS\r\n" : "Allow: GET, HEAD\r\n")};
+        return {match.index, error(405, "method_not_allowed",
+                                   "this route accepts " + allowedMethods(*route, " and ") + " only", allow)};
     }
-    return {route, routeBody(route, query, segments)};
+    return {match.index, routeBody(*route, match, query)};
 }
 
-HttpApi::BodyPtr HttpApi::routeBody(Route route, const QByteArray &rawQuery, const QList<QByteArray> &segments)
+HttpApi::BodyPtr HttpApi::routeBody(const http::Route &route, const http::RouteTable::Match &match,
+                                    const QByteArray &rawQuery)
 {
     const SnapshotPtr s = m_hub.load();
     if (s != m_cacheSnapshot) {
         m_cacheSnapshot = s;
         m_cache.clear();
     }
-
-    const auto badRequest = [](const Error &e) { return error(400, "bad_request", e.message.toUtf8()); };
-    const auto notReady = [] {
-        return error(503, "not_ready", "no data yet: the first snapshot has not been read from the store",
-                     "Retry-After: 1\r\n");
-    };
+    const Expected<http::RouteArgs> args = m_routes.arguments(route, match, rawQuery);
+    if (!args)
+        return error(400, "bad_request", args.error().message.toUtf8());
     // The ingest role keeps no window: its snapshots hold the latest transactions and the counters only.
-    const auto windowNotServed = [&s] {
+    if (route.needsWindow && !http::roleKeepsWindow(s->role))
         return error(503, "not_served",
                      "role " + QByteArray(roleName(s->role))
                          + " keeps no window: per-minute counts and addresses are served by the roles all, "
                            "aggregate and view");
+    if (route.needsSnapshot && !s->ready)
+        return error(503, "not_ready", "no data yet: the first snapshot has not been read from the store",
+                     "Retry-After: 1\r\n");
+    const auto render = [&] {
+        if (args->csv())
+            return Body{200, http::kCsvType, route.csv(*s, *args), {}};
+        http::Response r = route.json(*s, *args);
+        return Body{r.status, std::move(r.contentType), std::move(r.body), std::move(r.headers)};
     };
-    const auto intParam = [](const http::QueryParams &p, const char *key, int fallback, int min,
-                             int max) -> Expected<int> {
-        const auto it = p.constFind(key);
-        return it == p.cend() ? Expected<int>(fallback) : http::parseBoundedInt(*it, key, min, max);
-    };
-    const auto csvParam = [](const http::QueryParams &p) -> Expected<bool> {
-        const QByteArray format = p.value("format", "json");
-        if (format == "json" || format == "csv")
-            return format == "csv";
-        return Error{QStringLiteral("http.param"), QStringLiteral("format must be json or csv"), false};
-    };
+    if (!route.cached)
+        return std::make_shared<const Body>(render());
+    return cached(QByteArray::number(match.index) + ':' + args->cacheKey(), render);
+}
 
-    switch (route) {
-    case Route::Health: {
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        return cached("health", [&] {
-            http::Health h = http::health(*s);
-            return Body{h.status, kJson, std::move(h.body), {}};
-        });
+QByteArray HttpApi::statsText(const Snapshot &s) const
+{
+    http::Rates rates;
+    if (m_rateSamples.size() >= 2) {
+        const RateSample &a = m_rateSamples.front();
+        const RateSample &b = m_rateSamples.back();
+        rates = http::rates(a.stats, b.stats, static_cast<double>(b.atMs - a.atMs) / 1000.0);
     }
-    case Route::ShowTransactions: {
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        if (!s->ready)
-            return notReady();
-        return cached("show", [&] { return Body{200, kJson, http::showTransactionsJson(*s), {}}; });
-    }
-    case Route::HighValue: {
-        const auto p = http::parseQuery(rawQuery, {"limit"});
-        if (!p)
-            return badRequest(p.error());
-        const auto limit = intParam(*p, "limit", 100, 1, 1000);
-        if (!limit)
-            return badRequest(limit.error());
-        if (!http::roleKeepsWindow(s->role))
-            return windowNotServed();
-        if (!s->ready)
-            return notReady();
-        return cached("hva:" + QByteArray::number(*limit),
-                      [&] { return Body{200, kJson, http::highValueJson(*s, *limit), {}}; });
-    }
-    case Route::MinuteCount: {
-        const auto text = http::percentDecode(segments[1]);
-        if (!text)
-            return badRequest(text.error());
-        const auto m = http::parseBoundedInt(*text, "minute", 0, kCountWindowMinutes - 1);
-        if (!m)
-            return badRequest(m.error());
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        if (!http::roleKeepsWindow(s->role))
-            return windowNotServed();
-        if (!s->ready)
-            return notReady();
-        return cached("tcpm:" + QByteArray::number(*m), [&] {
-            bool gap = false;
-            QByteArray body = http::minuteCountJson(*s, *m, &gap);
-            return Body{200, kJson, std::move(body), gap ? "X-Txpulse-Gap: 1\r\n" : QByteArray()};
-        });
-    }
-    case Route::Transactions: {
-        const auto p = http::parseQuery(rawQuery, {"limit", "format"});
-        if (!p)
-            return badRequest(p.error());
-        const auto limit = intParam(*p, "limit", kLatestCount, 1, kLatestCount);
-        if (!limit)
-            return badRequest(limit.error());
-        const auto csv = csvParam(*p);
-        if (!csv)
-            return badRequest(csv.error());
-        if (!s->ready)
-            return notReady();
-        return cached("tx:" + QByteArray::number(*limit) + (*csv ? ":csv" : ":json"), [&] {
-            return Body{200, *csv ? kCsv : kJson, http::transactionsBody(*s, *limit, *csv), {}};
-        });
-    }
-    case Route::TopAddresses: {
-        const auto p = http::parseQuery(rawQuery, {"limit", "window_minutes", "format"});
-        if (!p)
-            return badRequest(p.error());
-        const auto limit = intParam(*p, "limit", 100, 1, 1000);
-        if (!limit)
-            return badRequest(limit.error());
-        const auto window = intParam(*p, "window_minutes", kRankingWindowMinutes, 1, kRankingWindowMinutes);
-        if (!window)
-            return badRequest(window.error());
-        // The store keeps one rolling ranking; a shorter window cannot be derived from it honestly.
-        if (*window != kRankingWindowMinutes)
-            return error(400, "bad_request",
-                         "window_minutes: only the " + QByteArray::number(kRankingWindowMinutes)
-                             + "-minute ranking is kept, so 180 is the only accepted value");
-        const auto csv = csvParam(*p);
-        if (!csv)
-            return badRequest(csv.error());
-        if (!http::roleKeepsWindow(s->role))
-            return windowNotServed();
-        if (!s->ready)
-            return notReady();
-        return cached("top:" + QByteArray::number(*limit) + (*csv ? ":csv" : ":json"), [&] {
-            return Body{200, *csv ? kCsv : kJson, http::topAddressesBody(*s, *limit, *window, *csv), {}};
-        });
-    }
-    case Route::Minutes: {
-        const auto p = http::parseQuery(rawQuery, {"minutes", "format"});
-        if (!p)
-            return badRequest(p.error());
-        const auto minutes = intParam(*p, "minutes", kCountWindowMinutes, 1, kChartWindowMinutes);
-        if (!minutes)
-            return badRequest(minutes.error());
-        const auto csv = csvParam(*p);
-        if (!csv)
-            return badRequest(csv.error());
-        if (!http::roleKeepsWindow(s->role))
-            return windowNotServed();
-        if (!s->ready)
-            return notReady();
-        return cached("min:" + QByteArray::number(*minutes) + (*csv ? ":csv" : ":json"), [&] {
-            return Body{200, *csv ? kCsv : kJson, http::minutesBody(*s, *minutes, *csv), {}};
-        });
-    }
-    case Route::Stats: {
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        http::Rates rates;
-        if (m_rateSamples.size() >= 2) {
-            const RateSample &a = m_rateSamples.front();
-            const RateSample &b = m_rateSamples.back();
-            rates.seconds = static_cast<double>(b.atMs - a.atMs) / 1000.0;
-            if (rates.seconds > 0) {
-                const auto per = [&](std::int64_t from, std::int64_t to) {
-                    return static_cast<double>(to - from) / rates.seconds;
-                };
-                rates.messages = per(a.stats.feedMessages, b.stats.feedMessages);
-                rates.transactions = per(a.stats.feedTransactions, b.stats.feedTransactions);
-                rates.rejected = per(a.stats.feedRejected, b.stats.feedRejected);
-                rates.produced = per(a.stats.produced, b.stats.produced);
-                rates.consumed = per(a.stats.consumed, b.stats.consumed);
-                rates.applied = per(a.stats.applied, b.stats.applied);
-            }
-        }
-        return std::make_shared<const Body>(Body{200, kJson, http::statsJson(*s, rates), {}});
-    }
-    case Route::OpenApi: {
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        static const BodyPtr document = std::make_shared<const Body>(Body{200, kJson, openApiDocument(), {}});
-        return document;
-    }
-    case Route::Metrics: {
-        if (auto p = http::parseQuery(rawQuery, {}); !p)
-            return badRequest(p.error());
-        return metricsBody();
-    }
-    case Route::Unmatched:
-    case Route::Count: break;
-    }
-    return error(404, "not_found", "no such route; see /api/v1/openapi.json");
+    return http::statsJson(s, rates);
 }
 
 HttpApi::BodyPtr HttpApi::cached(const QByteArray &key, const std::function<Body()> &render)
@@ -470,7 +403,7 @@ HttpApi::BodyPtr HttpApi::cached(const QByteArray &key, const std::function<Body
     return body;
 }
 
-HttpApi::BodyPtr HttpApi::metricsBody()
+QByteArray HttpApi::metricsText()
 {
     const SnapshotPtr s = m_hub.load();
     const StatsSample &st = s->stats;
@@ -484,75 +417,24 @@ HttpApi::BodyPtr HttpApi::metricsBody()
     w.family("txpulse_snapshot_generated_timestamp_seconds", "gauge", "When the served snapshot was built.");
     w.sample("txpulse_snapshot_generated_timestamp_seconds", static_cast<double>(s->generatedMs) / 1000.0);
 
-    const std::pair<const char *, ComponentState> states[] = {
-        {"txpulse_feed_state", st.feedState}, {"txpulse_kafka_state", st.kafkaState}, {"txpulse_redis_state", st.redisState}};
-    for (const auto &[name, state] : states) {
-        w.family(name, "gauge", "Connection state: 1 for the current state, 0 for the others.");
-        for (int i = 0; i <= static_cast<int>(ComponentState::Down); ++i) {
-            const auto candidate = static_cast<ComponentState>(i);
-            w.sample(name, {{"state", componentStateName(candidate)}}, std::int64_t{candidate == state ? 1 : 0});
-        }
-    }
-
-    const auto counter = [&w](const char *name, const char *help, std::int64_t value) {
-        w.family(name, "counter", help);
-        w.sample(name, value);
-    };
-    const auto gauge = [&w](const char *name, const char *help, std::int64_t value) {
-        w.family(name, "gauge", help);
-        w.sample(name, value);
-    };
-    counter("txpulse_feed_messages_total", "WebSocket frames received from the feed.", st.feedMessages);
-    counter("txpulse_feed_bytes_total", "Bytes received from the feed.", st.feedBytes);
-    counter("txpulse_feed_transactions_total", "Transactions accepted from the feed.", st.feedTransactions);
-    counter("txpulse_feed_ignored_total", "Valid feed messages of another kind (pong, block, ...).", st.feedIgnored);
-    w.family("txpulse_feed_rejected_total", "counter", "Feed messages rejected, by reason.");
-    for (std::size_t i = 0; i < kParseErrorCount; ++i) {
-        const std::string_view reason = parseErrorName(static_cast<ParseError>(i));
-        w.sample("txpulse_feed_rejected_total", {{"reason", QByteArray(reason.data(), static_cast<qsizetype>(reason.size()))}},
-                 st.rejectsByReason[i]);
-    }
-    counter("txpulse_feed_reconnects_total", "Feed reconnections.", st.feedReconnects);
-    gauge("txpulse_feed_in_flight", "Feed messages handed off and not yet in a bounded queue (backpressure bound).",
-          st.feedInFlight);
-    gauge("txpulse_feed_in_flight_peak", "Highest txpulse_feed_in_flight since start.", st.feedInFlightPeak);
-    counter("txpulse_feed_backpressure_pauses_total", "Times the feed stopped reading because too much was in flight.",
-            st.feedPauses);
-    w.family("txpulse_feed_backpressure_paused_seconds_total", "counter",
-             "Time the feed spent not reading because too much was in flight.");
-    w.sample("txpulse_feed_backpressure_paused_seconds_total", static_cast<double>(st.feedPausedMs) / 1000.0);
-    counter("txpulse_kafka_produced_total", "Messages Kafka acknowledged.", st.produced);
-    counter("txpulse_kafka_produce_errors_total", "Messages Kafka failed to deliver.", st.produceErrors);
-    gauge("txpulse_kafka_produce_queue", "Messages waiting in the producer.", st.produceQueue);
-    gauge("txpulse_spool_messages", "Messages in the on-disk spool.", st.spooled);
-    counter("txpulse_dropped_total", "Messages that could not be kept anywhere.", st.dropped);
-    counter("txpulse_kafka_consumed_total", "Messages consumed from Kafka.", st.consumed);
-    w.family("txpulse_kafka_consumer_lag", "gauge", "Consumer lag summed over assigned partitions (absent when unknown).");
-    if (st.consumerLag >= 0)
-        w.sample("txpulse_kafka_consumer_lag", st.consumerLag);
-    counter("txpulse_store_applied_total", "Transactions aggregated.", st.applied);
-    counter("txpulse_store_duplicates_total", "Transactions seen again within the window.", st.duplicates);
-    counter("txpulse_store_late_total", "Transactions older than the window.", st.late);
-    counter("txpulse_store_batches_total", "Store batches written.", st.storeBatches);
-    counter("txpulse_store_errors_total", "Store batches that failed.", st.storeErrors);
-    w.family("txpulse_store_last_batch_seconds", "gauge", "Wall time of the last store batch.");
-    w.sample("txpulse_store_last_batch_seconds", static_cast<double>(st.storeLastBatchUs) / 1e6);
+    http::writeCounterMetrics(w, st);
     w.family("txpulse_transactions_per_second", "gauge", "Accepted transactions per second, recent average.");
     w.sample("txpulse_transactions_per_second", s->txPerSecond);
-    gauge("txpulse_ranked_addresses", "Addresses in the 3-hour ranking.", s->view.rankedAddresses);
+    m_routes.writeMetrics(w, *s);
 
     w.family("txpulse_http_requests_total", "counter", "HTTP requests answered, by route template and status.");
     for (std::size_t r = 0; r < m_requests.size(); ++r) {
+        const QByteArray route = r < m_routes.routes().size() ? m_routes.routes()[r].path : QByteArray("unmatched");
         for (const auto &[status, count] : m_requests[r])
-            w.sample("txpulse_http_requests_total",
-                     {{"route", routeTemplate(static_cast<Route>(r))}, {"code", QByteArray::number(status)}}, count);
+            w.sample("txpulse_http_requests_total", {{"route", route}, {"code", QByteArray::number(status)}}, count);
     }
     w.family("txpulse_http_refused_total", "counter", "HTTP connections refused before routing, by reason.");
     for (const auto &[reason, count] : m_guard->refusals())
         w.sample("txpulse_http_refused_total", {{"reason", QByteArray::fromStdString(reason)}}, count);
-    gauge("txpulse_http_connections", "Open HTTP connections.", m_guard->connectionCount());
+    w.family("txpulse_http_connections", "gauge", "Open HTTP connections.");
+    w.sample("txpulse_http_connections", std::int64_t{m_guard->connectionCount()});
 
-    return std::make_shared<const Body>(Body{200, PrometheusWriter::kContentType, w.take(), {}});
+    return w.take();
 }
 
 void HttpApi::write(QTcpSocket *socket, const HttpRequestHead &head, const Reply &reply)

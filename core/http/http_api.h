@@ -3,6 +3,7 @@
 #include "support/config.h"
 #include "support/error.h"
 #include "http/http_guard_server.h"
+#include "http/route_table.h"
 #include "store/snapshot.h"
 
 #include <QByteArray>
@@ -12,10 +13,10 @@
 #include <QObject>
 #include <QTimer>
 
-#include <array>
 #include <deque>
 #include <map>
 #include <memory>
+#include <vector>
 
 class QTcpSocket;
 
@@ -54,21 +55,11 @@ public:
     quint16 port() const;         // the bound port (useful with httpPort 0); 0 when not listening
     QHostAddress address() const; // the bound address
 
+    // The routes this API serves: core routes and every aggregate's (aggregates/aggregate_routes.h). More may be
+    // added before start().
+    http::RouteTable &routes() { return m_routes; }
+
 private:
-    enum class Route : int {
-        Health,
-        ShowTransactions,
-        HighValue,
-        MinuteCount,
-        Transactions,
-        TopAddresses,
-        Minutes,
-        Stats,
-        OpenApi,
-        Metrics,
-        Unmatched,
-        Count
-    };
     struct Body {
         Body() = default;
         Body(int s, QByteArray type, QByteArray content, QByteArray extra = {})
@@ -83,15 +74,17 @@ private:
     };
     using BodyPtr = std::shared_ptr<const Body>;
     struct Reply {
-        Route route = Route::Unmatched;
+        int route = -1; // index into m_routes.routes(); -1: unmatched
         BodyPtr body;
     };
 
+    void addCoreRoutes();
     void handle(QTcpSocket *socket);
     Reply dispatch(const HttpRequestHead &head);
-    BodyPtr routeBody(Route route, const QByteArray &rawQuery, const QList<QByteArray> &segments);
+    BodyPtr routeBody(const http::Route &route, const http::RouteTable::Match &match, const QByteArray &rawQuery);
     BodyPtr cached(const QByteArray &key, const std::function<Body()> &render);
-    BodyPtr metricsBody();
+    QByteArray metricsText();
+    QByteArray statsText(const Snapshot &s) const;
     void write(QTcpSocket *socket, const HttpRequestHead &head, const Reply &reply);
     QByteArray serialize(const Body &body, const HttpRequestHead &head) const;
     bool hostAllowed(const QByteArray &host) const;
@@ -99,7 +92,6 @@ private:
     void sampleRates();
 
     static BodyPtr error(int status, const char *error, const QByteArray &reason, QByteArray headers = {});
-    static const char *routeTemplate(Route route);
 
     Config m_config;
     SnapshotHub &m_hub;
@@ -114,7 +106,9 @@ private:
     SnapshotPtr m_cacheSnapshot;
     QHash<QByteArray, BodyPtr> m_cache;
 
-    std::array<std::map<int, std::int64_t>, static_cast<std::size_t>(Route::Count)> m_requests;
+    http::RouteTable m_routes;
+    QByteArray m_openApi; // generated from m_routes on first request
+    std::vector<std::map<int, std::int64_t>> m_requests; // per route (then unmatched): count by status
 
     struct RateSample {
         qint64 atMs = 0;

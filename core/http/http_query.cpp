@@ -45,7 +45,7 @@ Expected<QByteArray> percentDecode(QByteArrayView text)
     return out;
 }
 
-Expected<QueryParams> parseQuery(QByteArrayView rawQuery, std::initializer_list<const char *> allowed)
+Expected<QueryParams> parseQuery(QByteArrayView rawQuery, const QByteArrayList &allowed)
 {
     QueryParams params;
     if (rawQuery.isEmpty())
@@ -62,10 +62,7 @@ Expected<QueryParams> parseQuery(QByteArrayView rawQuery, std::initializer_list<
         auto value = percentDecode(pair.sliced(eq + 1));
         if (!value)
             return value.error();
-        bool known = false;
-        for (const char *a : allowed)
-            known |= *key == a;
-        if (!known) {
+        if (!allowed.contains(*key)) {
             // Echo the key only when it is short plain text; never reflect arbitrary bytes.
             const bool printable = key->size() <= 32 && std::all_of(key->begin(), key->end(), [](char c) {
                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'

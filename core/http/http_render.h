@@ -1,32 +1,29 @@
 #pragma once
 
+#include "http/prometheus_writer.h"
 #include "store/snapshot.h"
 
 #include <QByteArray>
 
 #include <cstdint>
+#include <vector>
 
 namespace txpulse::http {
 
-// Response bodies rendered from one immutable Snapshot. Pure functions, any thread; HttpApi caches what
+// Core response bodies rendered from one immutable Snapshot (the aggregates render their own). Pure functions, any thread; HttpApi caches what
 // they return per snapshot, so each runs at most once per snapshot and parameter set.
 
-// Legacy routes (shapes fixed by the seed application).
-QByteArray showTransactionsJson(const Snapshot &s);                // [<raw message>, ...] newest first
-QByteArray highValueJson(const Snapshot &s, int limit);            // [["addr", satoshis], ...]
-QByteArray minuteCountJson(const Snapshot &s, int m, bool *gap);   // ["HH:MM", count], m in 0..59
-
-// /api/v1 collections: JSON object with "items", or CSV (RFC 4180, header row, CRLF).
-QByteArray transactionsBody(const Snapshot &s, int limit, bool csv);
-QByteArray topAddressesBody(const Snapshot &s, int limit, int windowMinutes, bool csv);
-QByteArray minutesBody(const Snapshot &s, int minutes, bool csv);
-
-// Rates over the last few seconds, computed by the caller from successive snapshots.
+// Per-second rates of the counters that have a rate key (TXPULSE_COUNTERS), between two samples taken
+// `seconds` apart; all zero when seconds is not positive (fewer than two samples).
 struct Rates {
-    double seconds = 0; // span the rates cover; 0 when unknown (fewer than two samples)
-    double messages = 0, transactions = 0, rejected = 0, produced = 0, consumed = 0, applied = 0;
+    double seconds = 0;
+    std::vector<double> perSecond; // one per kStatCounters entry with a rateKey, in that order
 };
+Rates rates(const StatsSample &from, const StatsSample &to, double seconds);
 QByteArray statsJson(const Snapshot &s, const Rates &rates);
+
+// The state gauges and every counter of TXPULSE_COUNTERS, in list order, as Prometheus families.
+void writeCounterMetrics(PrometheusWriter &w, const StatsSample &st);
 
 struct Health {
     int status = 200; // 200 serving, 503 not ready or a configured part down
@@ -34,10 +31,13 @@ struct Health {
 };
 Health health(const Snapshot &s);
 
-// Helpers shared with HttpApi and tests.
+// JSON building blocks shared by the routes' renderers (core/http and core/aggregates/*/_http.cpp).
 QByteArray isoUtc(std::int64_t ms, bool withMs = false);  // 2024-05-01T12:34:00Z
 void appendJsonString(QByteArray &out, std::string_view text);
-void appendCsvField(QByteArray &out, std::string_view field); // RFC 4180 quoting when needed
+void appendKey(QByteArray &out, const char *key, bool first = false); // [,]"key":
+void appendNumber(QByteArray &out, std::int64_t n);
+void appendBool(QByteArray &out, bool b);
+void appendDouble(QByteArray &out, double d); // three decimals; null when not finite
 bool roleNeedsSnapshot(Role role); // all and view serve data; ingest and aggregate do not
 bool roleKeepsWindow(Role role);   // per-minute counts and the address ranking: every role but ingest
 

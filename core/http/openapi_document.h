@@ -2,10 +2,12 @@
 
 #include <QByteArray>
 
-namespace txpulse {
+namespace txpulse::http {
 
-// The OpenAPI 3.0 description of every HttpApi route (served at /api/v1/openapi.json). Static text kept
-// next to the routes it describes; tests check that it parses and names every route.
-const QByteArray &openApiDocument();
+class RouteTable;
 
-} // namespace txpulse
+// The OpenAPI 3.0 document of the REST API, generated from the route table: every route's operation,
+// parameters (shared ones under components/parameters), responses and the schemas routes contribute.
+QByteArray openApiDocument(const RouteTable &routes);
+
+} // namespace txpulse::http

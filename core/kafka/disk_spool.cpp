@@ -78,13 +78,13 @@ private:
 QByteArray encode(const DiskSpool::Record &r)
 {
     QByteArray payload;
-    payload.reserve(qsizetype(2 + r.key.size() + 4 + std::size_t(r.value.size()) + 2 + std::size_t(r.receivedMs.size()) + 8));
+    payload.reserve(qsizetype(2 + r.key.size() + 4 + std::size_t(r.value.size()) + 2 + std::size_t(r.header.size()) + 8));
     putU16(payload, std::uint16_t(r.key.size()));
     payload.append(r.key.data(), qsizetype(r.key.size()));
     putU32(payload, std::uint32_t(r.value.size()));
     payload.append(r.value);
-    putU16(payload, std::uint16_t(r.receivedMs.size()));
-    payload.append(r.receivedMs);
+    putU16(payload, std::uint16_t(r.header.size()));
+    payload.append(r.header);
     putI64(payload, r.timestampMs);
     QByteArray out;
     out.reserve(kHeaderBytes + payload.size());
@@ -108,7 +108,7 @@ bool decode(const char *data, std::size_t size, DiskSpool::Record &r)
         return false;
     r.key.assign(key, keyLen);
     r.value = QByteArray(value, qsizetype(valueLen));
-    r.receivedMs = QByteArray(header, qsizetype(headerLen));
+    r.header = QByteArray(header, qsizetype(headerLen));
     r.timestampMs = static_cast<std::int64_t>(ts);
     return true;
 }
@@ -231,7 +231,7 @@ Expected<void> DiskSpool::append(const Record &record)
     if (!m_open)
         if (auto r = open(true); !r)
             return r;
-    if (record.key.size() > 0xffff || record.receivedMs.size() > 0xffff || std::uint64_t(record.value.size()) > kMaxPayload)
+    if (record.key.size() > 0xffff || record.header.size() > 0xffff || std::uint64_t(record.value.size()) > kMaxPayload)
         return spoolError(QStringLiteral("spool.too_large"), QStringLiteral("message too large for the spool"));
     const QByteArray bytes = encode(record);
     if (m_bytes + bytes.size() > m_options.maxBytes)

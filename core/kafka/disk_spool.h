@@ -24,7 +24,7 @@ namespace txpulse {
 //
 // Layout: one directory per topic holding a `lock` file (one process at a time) and append-only segment files
 // NNNNNNNNNNNNNNNNNNNN.seg. A record is: payload length (u32 LE), CRC-32 of the payload (u32 LE), payload =
-// key length (u16 LE), key, value length (u32 LE), value, header length (u16 LE), the received_ms header value,
+// key length (u16 LE), key, value length (u32 LE), value, header length (u16 LE), the "seq" header value,
 // timestamp ms (i64 LE). A torn or corrupt tail (a crash while writing) ends that segment's replay; the
 // records lost that way are counted in corruptRecords(). Appends are flushed to the OS by flush(), not synced
 // to the disk: a process crash loses nothing flushed, a power loss may.
@@ -39,7 +39,8 @@ public:
     struct Record {
         std::string key;
         QByteArray value;
-        QByteArray receivedMs;
+        QByteArray header; // the message's "seq" header value (releases before it kept received_ms here: not 8
+                           // bytes, so a replay ignores it)
         std::int64_t timestampMs = 0;
     };
     struct Segment {

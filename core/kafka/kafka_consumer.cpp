@@ -436,12 +436,13 @@ struct KafkaConsumer::Impl {
             }
             return;
         }
-        // KafkaProducer sets CreateTime to when our feed client received the message. (Not the header older
-        // releases also sent: parsing headers costs allocations per message, and the timestamp is the same.)
+        // KafkaProducer sets CreateTime to when our feed client received the message, and the header "seq" to
+        // its arrival number among the messages of that millisecond (the latest transactions are ordered by both).
         rd_kafka_timestamp_type_t type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
         const std::int64_t ts = rd_kafka_message_timestamp(m, &type);
         if (type == RD_KAFKA_TIMESTAMP_CREATE_TIME && ts > 0)
             outcome.tx.receivedMs = ts;
+        outcome.tx.sequence = kafka::messageSequence(m);
         batch.transactions.push_back(std::move(outcome.tx));
     }
 

@@ -53,4 +53,30 @@ Error toError(rd_kafka_resp_err_t err, const QString &context)
                  isRetriable(err)};
 }
 
+void encodeSequence(std::uint64_t sequence, char out[8])
+{
+    for (int i = 7; i >= 0; --i, sequence >>= 8)
+        out[i] = static_cast<char>(sequence & 0xff);
+}
+
+std::uint64_t decodeSequence(const char in[8])
+{
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i)
+        v = (v << 8) | static_cast<unsigned char>(in[i]);
+    return v;
+}
+
+std::uint64_t messageSequence(const rd_kafka_message_t *m)
+{
+    rd_kafka_headers_t *headers = nullptr; // owned by the message
+    if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR || !headers)
+        return 0;
+    const void *value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_header_get_last(headers, kSequenceHeader, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR || size != 8)
+        return 0;
+    return decodeSequence(static_cast<const char *>(value));
+}
+
 } // namespace txpulse::kafka

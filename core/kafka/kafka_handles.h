@@ -9,6 +9,7 @@
 
 #include <QString>
 
+#include <cstdint>
 #include <memory>
 
 namespace txpulse::kafka {
@@ -78,5 +79,12 @@ using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResou
 // `context` as the message, and whether trying again later can succeed.
 Error toError(rd_kafka_resp_err_t err, const QString &context = {});
 bool isRetriable(rd_kafka_resp_err_t err);
+
+// The header "seq": Transaction::sequence, 8 bytes big-endian (KafkaProducer writes it, KafkaConsumer reads it).
+inline constexpr const char *kSequenceHeader = "seq";
+void encodeSequence(std::uint64_t sequence, char out[8]);
+std::uint64_t decodeSequence(const char in[8]);
+// The "seq" header of a consumed message; 0 when it has none (written by another producer or an older release).
+std::uint64_t messageSequence(const rd_kafka_message_t *m);
 
 } // namespace txpulse::kafka

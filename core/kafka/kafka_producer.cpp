@@ -25,6 +25,7 @@ struct OutMessage {
     std::string key;
     QByteArray value;
     std::int64_t timestampMs = 0; // when our feed client received it: the message's CreateTime
+    std::uint64_t sequence = 0;   // Transaction::sequence, sent as the header "seq" (0: none)
     std::uint64_t segment = 0; // the spool segment it was read from (0: none); deleted once all are settled
     // The feed credit of its batch (FlowCredit::lease), held while librdkafka has the message and dropped when
     // it is delivered or leaves librdkafka for the pending buffer or the spool: a feed faster than the cluster
@@ -34,6 +35,15 @@ struct OutMessage {
     OutMessage *prev = nullptr; // LiveList links
     OutMessage *next = nullptr;
 };
+
+QByteArray spoolHeader(std::uint64_t sequence)
+{
+    if (sequence == 0)
+        return {};
+    QByteArray out(8, Qt::Uninitialized);
+    kafka::encodeSequence(sequence, out.data());
+    return out;
+}
 
 // The messages librdkafka holds, in the order they were handed over. Intrusive, so handing a message over and
 // getting it back in its delivery report costs two pointer updates and no allocation (an unordered_map node and
@@ -201,7 +211,7 @@ struct KafkaProducer::Impl {
     // Hands one message to librdkafka. Returns false when its queue is full (the message is not taken).
     bool send(std::unique_ptr<OutMessage> &msg)
     {
-        rd_kafka_vu_t vu[6];
+        rd_kafka_vu_t vu[7];
         vu[0].vtype = RD_KAFKA_VTYPE_RKT;
         vu[0].u.rkt = topic.get();
         vu[1].vtype = RD_KAFKA_VTYPE_KEY;
@@ -214,8 +224,16 @@ struct KafkaProducer::Impl {
         vu[4].u.ptr = msg.get();
         vu[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
         vu[5].u.i = 0; // no copy, no free: `value` lives in OutMessage until the delivery report
+        std::size_t n = 6;
+        char seq[8];
+        if (msg->sequence != 0) {
+            kafka::encodeSequence(msg->sequence, seq);
+            vu[6].vtype = RD_KAFKA_VTYPE_HEADER;
+            vu[6].u.header = {kafka::kSequenceHeader, seq, sizeof seq};
+            n = 7;
+        }
 
-        kafka::ErrorObjectPtr error(rd_kafka_produceva(client.handle.get(), vu, 6));
+        kafka::ErrorObjectPtr error(rd_kafka_produceva(client.handle.get(), vu, n));
         if (!error) {
             live.push(std::move(msg));
             return true;
@@ -271,7 +289,7 @@ struct KafkaProducer::Impl {
         if (!spool)
             return false;
         auto r = spool->append(
-            DiskSpool::Record{msg.key, msg.value, QByteArray::number(qlonglong(msg.timestampMs)), msg.timestampMs});
+            DiskSpool::Record{msg.key, msg.value, spoolHeader(msg.sequence), msg.timestampMs});
         if (!r) {
             if (r.error().message != lastSpoolError)
                 qCWarning(lcKafka).noquote() << "spool:" << r.error().message;
@@ -322,6 +340,7 @@ struct KafkaProducer::Impl {
             msg->key = std::move(r.key);
             msg->value = std::move(r.value);
             msg->timestampMs = r.timestampMs;
+            msg->sequence = r.header.size() == 8 ? kafka::decodeSequence(r.header.constData()) : 0;
             msg->segment = segment->id;
             pending.push_back(std::move(msg));
         }
@@ -519,6 +538,7 @@ void KafkaProducer::produce(TxBatchPtr batch)
         msg->key = tx.hash;
         msg->value = tx.raw;
         msg->timestampMs = tx.receivedMs > 0 ? tx.receivedMs : now;
+        msg->sequence = tx.sequence;
         if (holdCredit)
             msg->credit = batch->credit;
         // Keep arrival order: while older messages wait in the pending buffer, new ones queue behind them.

@@ -1,24 +1,19 @@
 #pragma once
 
-#include "support/clock.h"
 #include "store/store.h"
+#include "support/clock.h"
 
-#include <QByteArray>
-
-#include <cstdint>
-#include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace txpulse {
 
-// The Store of standalone mode: the same semantics as RedisStore, in process memory. A running ranking
-// (address -> total, plus an ordered index for top-N in O(log n + k)), per-minute counts and address buckets
-// (subtracted from the ranking once when their minute leaves the window), a dedupe map pruned with its
-// minute, and the latest kLatestCount messages. Memory is bounded by the window, not by uptime.
+// The store host of standalone mode: the same semantics as RedisStore, in process memory. It dedupes hashes
+// (a map pruned with its minute), keeps the window floor and the gaps, and hands every new transaction to each
+// registered aggregate's Memory part (aggregates/registry.h), which keeps its own state. Memory is bounded by
+// the window, not by uptime.
 //
 // Not thread-safe: owned and used by one thread (the aggregator's). `clock` must outlive the store.
 class MemoryStore final : public Store {
@@ -31,32 +26,22 @@ public:
     Expected<void> expire() override;
     QString describe() const override { return QStringLiteral("memory"); }
 
-    // For tests and /metrics: entries currently held (dedupe keys, minutes).
+    // For tests and /metrics: entries currently held (dedupe keys, minutes with a count).
     std::size_t dedupeEntries() const { return m_seen.size(); }
-    std::size_t minuteEntries() const { return m_minutes.size(); }
+    std::size_t minuteEntries() const { return std::get<aggregates::MinuteCounts::Memory>(m_parts).entries(); }
 
 private:
-    struct Minute {
-        std::int64_t count = 0;
-        std::unordered_map<std::string, std::int64_t> bucket; // address -> satoshis received this minute
-        std::vector<std::string> hashes;                      // dedupe keys to forget with this minute
-    };
-
-    void addToRanking(const std::string &address, std::int64_t delta);
     std::int64_t expiredThrough(std::int64_t nowMs);
 
     const Clock &m_clock;
     StoreOptions m_options;
     bool m_hasMarker = false;
-    std::int64_t m_expiredThrough = 0; // minutes <= this are subtracted from (or never entered) the ranking
+    std::int64_t m_expiredThrough = 0; // minutes <= this have left (or never entered) the aggregates
 
-    std::map<std::int64_t, Minute> m_minutes;
-    std::unordered_map<std::string, std::int64_t> m_seen; // dedupe key -> minute
-    std::unordered_map<std::string, std::int64_t> m_totals;
-    std::set<std::pair<std::int64_t, std::string>> m_order; // (-total, address): descending, ties by address
-    std::int64_t m_rankedSatoshis = 0;
-    std::deque<QByteArray> m_latest;    // newest first
-    std::map<std::int64_t, std::int64_t> m_gaps; // fromMs -> toMs (0: open)
+    std::unordered_map<std::string, std::int64_t> m_seen;     // dedupe key -> minute it is kept until
+    std::map<std::int64_t, std::vector<std::string>> m_hashes; // minute -> dedupe keys to forget with it
+    std::map<std::int64_t, std::int64_t> m_gaps;               // fromMs -> toMs (0: open)
+    aggregates::Registered::MemoryParts m_parts;
 };
 
 } // namespace txpulse

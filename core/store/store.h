@@ -1,10 +1,11 @@
 #pragma once
 
-#include "support/error.h"
+#include "aggregates/registry.h"
 #include "model/transaction.h"
+#include "store/store_types.h"
+#include "support/error.h"
 
 #include <QByteArray>
-#include <QMetaType>
 #include <QString>
 
 #include <cstdint>
@@ -13,62 +14,17 @@
 
 namespace txpulse {
 
-// Window sizes shared by every store and view.
-inline constexpr int kCountWindowMinutes = 60;   // /transactions_count_per_minute
-inline constexpr int kChartWindowMinutes = 180;  // charts and /api/v1/minutes
-inline constexpr int kRankingWindowMinutes = 180; // address ranking: the last 3 hours
-inline constexpr int kLatestCount = 100;          // /show_transactions
-// Events up to this far ahead of the clock keep their own minute; beyond it they count in the current minute
-// (ApplyResult::future counts them).
-inline constexpr int kFutureSkewSeconds = 120;
-
-// A time span when the feed was not connected: minutes inside it are gaps, not zeros.
-struct Gap {
-    std::int64_t fromMs = 0;
-    std::int64_t toMs = 0; // 0 while the gap is still open
-};
-
-struct MinuteBucket {
-    std::int64_t minute = 0; // Unix minute: floor(unix seconds / 60)
-    std::int64_t count = 0;
-    bool gap = false;        // the feed was down for part of this minute and count is 0
-};
-
-struct AddressTotal {
-    std::string address;
-    std::int64_t satoshis = 0;
-};
-
-struct ApplyResult {
-    std::int64_t applied = 0;    // counted now
-    std::int64_t duplicates = 0; // hash already counted within the window
-    std::int64_t late = 0;       // older than the ranking window: counted as late only
-    std::int64_t future = 0;     // part of `applied`: more than kFutureSkewSeconds ahead, put in the current minute
-};
-
-struct ReadRequest {
-    int minutes = kChartWindowMinutes; // per-minute series length, ending with the current minute
-    int topN = 100;                    // address ranking entries
-};
-
-// What a store answers for one read: the aggregate state at `nowMs`.
-struct StoreView {
+// What a store answers for one read: the aggregate state at `nowMs`. Every registered aggregate's View
+// (aggregates/registry.h) is a base: minutes (MinuteCounts), top, rankedAddresses and rankedSatoshis
+// (AddressRanking), latest (LatestTransactions); the host adds the time and the gaps.
+struct StoreView : aggregates::Registered::Views {
     std::int64_t nowMs = 0;
-    std::vector<MinuteBucket> minutes;  // oldest first; the last entry is the current (partial) minute
-    std::vector<AddressTotal> top;      // descending by satoshis, ties by address ascending
-    std::int64_t rankedAddresses = 0;   // addresses with a non-zero total in the ranking window
-    std::int64_t rankedSatoshis = 0;    // sum over all of them (for "share of total")
-    std::vector<QByteArray> latest;     // raw feed messages, newest first (by arrival), at most kLatestCount
-    std::vector<Gap> gaps;              // overlapping the chart window, oldest first
+    std::vector<Gap> gaps; // overlapping the chart window, oldest first
 };
 
-struct StoreOptions {
-    QString prefix = QStringLiteral("txpulse:"); // Redis key prefix
-    int windowMinutes = kRankingWindowMinutes;
-};
-
-// The aggregate state: counts per minute, the address ranking and the latest transactions, over event-time
-// windows relative to an injected Clock. Implementations: MemoryStore (standalone) and RedisStore (pipeline).
+// The store host: runs every registered aggregate (per-minute counts, the address ranking, the latest
+// transactions, ...) over event-time windows relative to an injected Clock, and owns what they share: the
+// dedupe of hashes, the window floor, gaps. Implementations: MemoryStore (standalone) and RedisStore (pipeline).
 //
 // Contract (tests/core/store/store_contract.h runs it against both):
 //  - apply() is idempotent per transaction hash within the window: redeliveries are duplicates.
@@ -97,5 +53,3 @@ public:
 };
 
 } // namespace txpulse
-
-Q_DECLARE_METATYPE(txpulse::Gap)

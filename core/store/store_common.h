@@ -3,7 +3,8 @@
 // Private to the Store implementations: the window arithmetic both stores share, so MemoryStore and
 // RedisStore cannot drift apart.
 
-#include "store/store.h"
+#include "model/transaction.h"
+#include "store/store_types.h"
 
 #include <algorithm>
 #include <cstdint>

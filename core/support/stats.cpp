@@ -14,40 +14,42 @@ const char *componentStateName(ComponentState s)
     return "unknown";
 }
 
+const char *statGroupName(StatGroup g)
+{
+    switch (g) {
+    case StatGroup::Feed: return "feed";
+    case StatGroup::Kafka: return "kafka";
+    case StatGroup::Redis: return "redis";
+    case StatGroup::Store: return "store";
+    }
+    return "unknown";
+}
+
+namespace {
+
+void load(std::int64_t &to, const std::atomic<std::int64_t> &from)
+{
+    to = from.load(std::memory_order_relaxed);
+}
+
+void load(std::int64_t &, const stats_detail::Derived &) {}
+
+} // namespace
+
 StatsSample Stats::sample() const
 {
-    constexpr auto r = std::memory_order_relaxed;
     StatsSample s;
-    s.feedState = static_cast<ComponentState>(feedState.load(r));
-    s.kafkaState = static_cast<ComponentState>(kafkaState.load(r));
-    s.redisState = static_cast<ComponentState>(redisState.load(r));
-    s.feedConnectedSinceMs = feedConnectedSinceMs.load(r);
-    s.feedMessages = feedMessages.load(r);
-    s.feedBytes = feedBytes.load(r);
-    s.feedTransactions = feedTransactions.load(r);
-    s.feedIgnored = feedIgnored.load(r);
-    s.feedReconnects = feedReconnects.load(r);
-    s.feedInFlight = feedInFlight.load(r);
-    s.feedInFlightPeak = feedInFlightPeak.load(r);
-    s.feedPauses = feedPauses.load(r);
-    s.feedPausedMs = feedPausedMs.load(r);
+#define TXPULSE_LOAD_STATE(field, group, prom)                                                                         \
+    s.field = static_cast<ComponentState>(field.load(std::memory_order_relaxed));
+#define TXPULSE_LOAD_COUNTER(field, kind, group, key, prom, help, rate) load(s.field, field);
+    TXPULSE_STATES(TXPULSE_LOAD_STATE)
+    TXPULSE_COUNTERS(TXPULSE_LOAD_COUNTER)
+#undef TXPULSE_LOAD_COUNTER
+#undef TXPULSE_LOAD_STATE
     for (std::size_t i = 0; i < kParseErrorCount; ++i) {
-        s.rejectsByReason[i] = rejectsByReason[i].load(r);
+        s.rejectsByReason[i] = rejectsByReason[i].load(std::memory_order_relaxed);
         s.feedRejected += s.rejectsByReason[i];
     }
-    s.produced = produced.load(r);
-    s.produceErrors = produceErrors.load(r);
-    s.produceQueue = produceQueue.load(r);
-    s.spooled = spooled.load(r);
-    s.dropped = dropped.load(r);
-    s.consumed = consumed.load(r);
-    s.consumerLag = consumerLag.load(r);
-    s.applied = applied.load(r);
-    s.duplicates = duplicates.load(r);
-    s.late = late.load(r);
-    s.storeBatches = storeBatches.load(r);
-    s.storeLastBatchUs = storeLastBatchUs.load(r);
-    s.storeErrors = storeErrors.load(r);
     return s;
 }
 

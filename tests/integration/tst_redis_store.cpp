@@ -2,6 +2,7 @@
 #include "store/redis_store.h"
 #include "core/store/store_contract.h"
 
+#include <QFile>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QTest>
@@ -60,6 +61,19 @@ private:
     std::unique_ptr<RedisStore> openDefault(const Clock &clock, const QString &prefix)
     {
         return openStore(clock, StoreOptions{prefix, kRankingWindowMinutes});
+    }
+
+    // The prefix as a release before layout versions left it: no `layout` key and no `rank:minutes`. A new store
+    // (what starting the new release does) converts it once, before its first batch or expire.
+    std::unique_ptr<RedisStore> asReleaseBeforeLayouts(std::unique_ptr<RedisStore> store, const Clock &clock,
+                                                       const QString &prefix)
+    {
+        RedisCommand del{"DEL"};
+        del.arg(prefix.toUtf8() + "layout").arg(prefix.toUtf8() + "rank:minutes");
+        if (!store->connection().command(del))
+            qFatal("DEL layout failed");
+        store.reset();
+        return openDefault(clock, prefix);
     }
 
     // One command on a key of `prefix` (given relative to it: "rank"), through the store's own connection; any
@@ -209,8 +223,8 @@ private Q_SLOTS:
             } else if (name.startsWith("ack:")) {
                 ++ackKeys; // one per writer, and this is the only one
             } else {
-                QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "rank:floor", "minutes", "expired",
-                                            "latest", "gaps",
+                QVERIFY2(QList<QByteArray>({"rank", "rank:sum", "rank:total", "rank:floor", "rank:minutes", "minutes",
+                                            "expired", "latest", "latest:n", "gaps", "layout",
                                             "seen", "seen:minutes"})
                              .contains(name),
                          name.constData());
@@ -237,7 +251,7 @@ private Q_SLOTS:
         QVERIFY(v.gaps.empty()); // the old gap was pruned with its minutes
     }
 
-    // Layout 1 kept `seen` as a ZSET dedupe key -> minute. The first script to run converts it in place: the
+    // Layout 1 kept `seen` as a ZSET dedupe key -> minute. The layout script converts it in place, once: the
     // hashes it holds stay duplicates, and they leave with their minute as before.
     void oldSeenZsetIsConverted()
     {
@@ -262,6 +276,7 @@ private Q_SLOTS:
         zadd.arg(p + "seen").argInt(kBaseMinute - 2).arg(QByteArray::fromHex(QByteArray::fromStdString(a.hash)));
         zadd.argInt(kBaseMinute + 60).arg(QByteArray::fromHex(QByteArray::fromStdString(b.hash)));
         QVERIFY(store->connection().command(zadd));
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
 
         auto r = applyOk(*store, {a, b, makeTx("new-c", secondsAt(kBaseMinute), {{"addrC", 7}})});
         QCOMPARE(r.duplicates, 2);
@@ -338,8 +353,8 @@ private Q_SLOTS:
         QCOMPARE(v.rankedSatoshis, 2);
     }
 
-    // Layout 2 kept every address in the `rank` ZSET. The first script to run fills `rank:sum` from it and
-    // keeps only the members at or above the floor in `rank`.
+    // Layout 2 kept every address in the `rank` ZSET. The layout script fills `rank:sum` from it, keeps only the
+    // members at or above the floor in `rank` and lists the minutes with a bucket in `rank:minutes`, once.
     void oldRankingZsetIsConverted()
     {
         using namespace storetest;
@@ -352,6 +367,7 @@ private Q_SLOTS:
         del.arg(p + "rank").arg(p + "rank:sum");
         QVERIFY(store->connection().command(del));
         QVERIFY(onKey(*store, prefix, "ZADD", "rank", "-30000000", "big", "-10000000", "mid", "-7", "small"));
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
 
         QCOMPARE(applyOk(*store, {makeTx("m2", secondsAt(kBaseMinute), {{"small", 1}})}).applied, 1);
         QCOMPARE(onKey(*store, prefix, "HLEN", "rank:sum")->integer, 3);
@@ -449,6 +465,7 @@ private Q_SLOTS:
         // As the 0.01 BTC release left it: c (0.05 BTC) in `rank` too, no `rank:floor`.
         QVERIFY(onKey(*store, prefix, "ZADD", "rank", -floor / 2, "c"));
         QVERIFY(onKey(*store, prefix, "DEL", "rank:floor"));
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
         QCOMPARE(zcard(), 3);
         applyOk(*store, {makeTx("f2", secondsAt(kBaseMinute), {{"d", 1}})});
         QCOMPARE(zcard(), 2);
@@ -458,7 +475,8 @@ private Q_SLOTS:
         // As a release with a 10 BTC floor would leave it: only a in `rank`.
         QVERIFY(onKey(*store, prefix, "ZREM", "rank", "b"));
         QVERIFY(onKey(*store, prefix, "SET", "rank:floor", 100 * floor));
-        expireOk(*store); // the expire script converts as well
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
+        expireOk(*store); // converted before the first expire as well
         QCOMPARE(zcard(), 2);
         QCOMPARE(storedFloor(), QByteArray::number(qlonglong(floor)));
         QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(3 * floor).arg(floor));
@@ -476,6 +494,66 @@ private Q_SLOTS:
         applyOk(*store, {makeTx("s1", secondsAt(kBaseMinute), {{"a", 2 * floor}, {"b", floor / 2}, {"c", floor / 5}})});
         QVERIFY(onKey(*store, prefix, "ZADD", "rank", -floor / 5, "c"));
         QCOMPARE(describe(readTop(*store, 2)), QStringLiteral("a=%1 b=%2").arg(2 * floor).arg(floor / 2));
+    }
+
+    // The layout version is written once and checked once per store, not per batch. A prefix written by a newer
+    // release is refused with an error that says so, and nothing is written to it.
+    void layoutVersionIsWrittenOnceAndANewerOneRefused()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto store = openDefault(clock, prefix);
+        applyOk(*store, {makeTx("l1", secondsAt(kBaseMinute), {{"addrL", 5}})});
+        QCOMPARE(onKey(*store, prefix, "GET", "layout")->str, QByteArray::number(qlonglong(RedisStore::kLayoutVersion)));
+        QVERIFY(onKey(*store, prefix, "TTL", "layout")->integer > 0);
+
+        QVERIFY(onKey(*store, prefix, "SET", "layout", RedisStore::kLayoutVersion + 1));
+        QCOMPARE(applyOk(*store, {makeTx("l2", secondsAt(kBaseMinute), {{"addrL", 5}})}).applied, 1); // checked already
+
+        auto newer = openDefault(clock, prefix);
+        auto refused = newer->apply({makeTx("l3", secondsAt(kBaseMinute), {{"addrL", 5}})});
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, QStringLiteral("redis.layout"));
+        QVERIFY(!refused.error().retriable);
+        QVERIFY2(refused.error().message.contains(QLatin1String("newer release")), qPrintable(refused.error().message));
+        QVERIFY(!newer->expire());
+        QCOMPARE(describe(readAll(*newer).top), QStringLiteral("addrL=10"));
+    }
+
+    // Releases before layout versions kept `latest` as a LIST, newest first. The layout script turns it into the
+    // ZSET by arrival once: the old entries keep their order and anything arriving later comes before them.
+    void oldLatestListIsConverted()
+    {
+        using namespace storetest;
+        ManualClock clock(kBaseMs);
+        const QString prefix = freshPrefix();
+        auto store = openDefault(clock, prefix);
+        const auto a = makeTx("list-a", secondsAt(kBaseMinute), {{"addrA", 1}});
+        const auto b = makeTx("list-b", secondsAt(kBaseMinute), {{"addrB", 1}});
+        applyOk(*store, {a, b});
+        QVERIFY(onKey(*store, prefix, "DEL", "latest", "latest:n"));
+        QVERIFY(onKey(*store, prefix, "RPUSH", "latest", b.raw, a.raw));
+        store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
+        auto c = makeTx("list-c", secondsAt(kBaseMinute), {{"addrC", 1}});
+        c.receivedMs = kBaseMs;
+        c.sequence = 7;
+        applyOk(*store, {c});
+        QCOMPARE(onKey(*store, prefix, "TYPE", "latest")->str, QByteArray("zset"));
+        const auto v = readAll(*store);
+        QCOMPARE(v.latest.size(), std::size_t(3));
+        QCOMPARE(v.latest[0], c.raw);
+        QCOMPARE(v.latest[1], b.raw);
+        QCOMPARE(v.latest[2], a.raw);
+    }
+
+    // The ranking's floor is written twice, in C++ (the read's BYSCORE bound) and in its Lua: they must agree.
+    void luaRankFloorMatchesTheHeader()
+    {
+        QFile lua(QStringLiteral(":/txpulse/lua/address_ranking.lua"));
+        QVERIFY(lua.open(QIODevice::ReadOnly));
+        const QByteArray expected = "local RANK_FLOOR = " + QByteArray::number(qlonglong(RedisStore::kRankFloorSatoshis)) + ' ';
+        QVERIFY2(lua.readAll().contains(expected), expected.constData());
     }
 
     void reconnectsAfterTheConnectionIsKilled()

@@ -75,6 +75,26 @@ SnapshotPtr makeSnapshot(bool ready = true)
     s->stats.rejectsByReason[static_cast<std::size_t>(ParseError::BadHash)] = 3;
     s->stats.feedRejected = 3;
     s->stats.consumerLag = 17;
+    // Every other counter distinct and non-zero, so the golden answers pin where each one is written.
+    s->stats.feedConnectedSinceMs = kNowMs - 3'600'000;
+    s->stats.feedIgnored = 11;
+    s->stats.feedReconnects = 2;
+    s->stats.feedInFlight = 5;
+    s->stats.feedInFlightPeak = 64;
+    s->stats.feedPauses = 4;
+    s->stats.feedPausedMs = 1234;
+    s->stats.produced = 4100;
+    s->stats.produceErrors = 6;
+    s->stats.produceQueue = 7;
+    s->stats.spooled = 8;
+    s->stats.dropped = 9;
+    s->stats.consumed = 4090;
+    s->stats.applied = 4080;
+    s->stats.duplicates = 12;
+    s->stats.late = 13;
+    s->stats.storeBatches = 140;
+    s->stats.storeLastBatchUs = 1500;
+    s->stats.storeErrors = 1;
     s->txPerSecond = 6.5;
     return s;
 }
@@ -278,6 +298,174 @@ QList<QStringList> parseCsv(const QByteArray &data, QString *why)
     return rows;
 }
 
+
+// One request of a golden scenario, sent as raw bytes so that nothing normalises it.
+struct GoldenRequest {
+    QByteArray method;
+    QByteArray target;
+    QByteArray headers; // extra header lines, each ending with CRLF
+};
+
+// Reads exactly one response from `buffer` (refilled from `socket`): status line and headers, then
+// Content-Length bytes unless the request was HEAD or the status is 204. Empty on timeout.
+QByteArray readOneResponse(QTcpSocket &socket, QByteArray &buffer, bool head)
+{
+    QByteArray response;
+    (void)QTest::qWaitFor([&] {
+        buffer += socket.readAll();
+        const qsizetype end = buffer.indexOf("\r\n\r\n");
+        if (end < 0)
+            return false;
+        HttpResult r;
+        qsizetype length = 0;
+        if (!head && parseResponse(buffer, &r, &length)) {
+            response = buffer.left(length);
+        } else if (head || buffer.startsWith("HTTP/1.1 204")) {
+            response = buffer.left(end + 4);
+        } else {
+            return false;
+        }
+        buffer.remove(0, response.size());
+        return true;
+    }, 5000);
+    return response;
+}
+
+// What may differ between two runs of the same scenario: the span of the rate window, the version of the
+// build and the OpenAPI document (checked against its reference by openApiDescribesEveryRoute). The
+// Content-Length of a response whose body is normalised is recomputed; every other byte is compared.
+QByteArray normalizeResponse(const QByteArray &response, const QByteArray &target)
+{
+    const qsizetype end = response.indexOf("\r\n\r\n");
+    QByteArray head = response.left(end + 4);
+    QByteArray body = response.mid(end + 4);
+    const QByteArray original = body;
+    if (target.startsWith("/api/v1/openapi.json") && !body.isEmpty())
+        body = "@OPENAPI@";
+    body.replace("version=\"" TXPULSE_VERSION "\"", "version=\"@VERSION@\"");
+    static const QRegularExpression window(QStringLiteral("\"window_seconds\":[0-9.]+"));
+    body = QString::fromUtf8(body).replace(window, QStringLiteral("\"window_seconds\":@SECONDS@")).toUtf8();
+    if (body != original) {
+        static const QRegularExpression length(QStringLiteral("Content-Length: [0-9]+"));
+        head = QString::fromLatin1(head)
+                   .replace(length, QStringLiteral("Content-Length: %1").arg(body.size()))
+                   .toLatin1();
+    }
+    return head + body;
+}
+
+QList<GoldenRequest> goldenRequests(const QByteArray &scenario)
+{
+    const auto get = [](const char *target, QByteArray headers = {}) {
+        return GoldenRequest{"GET", target, std::move(headers)};
+    };
+    if (scenario == "token") {
+        return {get("/health"),
+                get("/high_value_addr"),
+                get("/nope"),
+                get("/high_value_addr", "Authorization: Bearer wrong\r\n"),
+                get("/high_value_addr?limit=2", "Authorization: Bearer golden-token\r\n"),
+                get("/high_value_addr?limit=0", "Authorization: bearer golden-token\r\n"),
+                GoldenRequest{"POST", "/api/v1/stats", "Authorization: Bearer golden-token\r\n"}};
+    }
+    if (scenario == "cors") {
+        const QByteArray origin = "Origin: http://app.example\r\n";
+        return {get("/health", origin),
+                get("/health", "Origin: http://evil.example\r\n"),
+                get("/api/v1/minutes?minutes=2", origin),
+                GoldenRequest{"OPTIONS", "/high_value_addr", origin + "Access-Control-Request-Method: GET\r\n"},
+                GoldenRequest{"OPTIONS", "/high_value_addr", origin},
+                GoldenRequest{"OPTIONS", "/nope", origin + "Access-Control-Request-Method: GET\r\n"},
+                GoldenRequest{"DELETE", "/show_transactions", origin},
+                GoldenRequest{"HEAD", "/api/v1/addresses/top?limit=2", origin}};
+    }
+    if (scenario == "not ready") {
+        return {get("/health"), get("/show_transactions"), get("/high_value_addr?limit=3"),
+                get("/transactions_count_per_minute/3"), get("/transactions_count_per_minute/60"),
+                get("/api/v1/transactions"), get("/api/v1/addresses/top"), get("/api/v1/minutes?minutes=3"),
+                get("/api/v1/minutes?format=xml"), get("/api/v1/stats"), get("/metrics")};
+    }
+    return {
+        get("/health"),
+        get("/health?x=1"),
+        get("/show_transactions"),
+        get("/show_transactions?limit=5"),
+        get("/high_value_addr"),
+        get("/high_value_addr?limit=5"),
+        get("/high_value_addr?limit=1000"),
+        get("/high_value_addr?limit=0"),
+        get("/high_value_addr?limit=1001"),
+        get("/high_value_addr?limit=-5"),
+        get("/high_value_addr?limit=abc"),
+        get("/high_value_addr?limit=05"),
+        get("/high_value_addr?limit="),
+        get("/high_value_addr?limit"),
+        get("/high_value_addr?limit=5&limit=6"),
+        get("/high_value_addr?foo=1"),
+        get("/high_value_addr?%00=1"),
+        get("/high_value_addr?limit=5&"),
+        get("/high_value_addr?limit=99999999999999999999"),
+        get("/high_value_addr?limit=%35"),
+        get("/transactions_count_per_minute/0"),
+        get("/transactions_count_per_minute/7"),
+        get("/transactions_count_per_minute/59"),
+        get("/transactions_count_per_minute/%35"),
+        get("/transactions_count_per_minute/60"),
+        get("/transactions_count_per_minute/-1"),
+        get("/transactions_count_per_minute/05"),
+        get("/transactions_count_per_minute/1.5"),
+        get("/transactions_count_per_minute/%zz"),
+        get("/transactions_count_per_minute/"),
+        get("/transactions_count_per_minute/5?x=1"),
+        get("/transactions_count_per_minute/60?x=1"),
+        get("/transactions_count_per_minute/5/6"),
+        get("/api/v1/transactions"),
+        get("/api/v1/transactions?limit=2"),
+        get("/api/v1/transactions?limit=3&format=csv"),
+        get("/api/v1/transactions?format=json&limit=1"),
+        get("/api/v1/transactions?limit=101"),
+        get("/api/v1/transactions?format=xml"),
+        get("/api/v1/transactions?format=xml&limit=0"),
+        get("/api/v1/addresses/top"),
+        get("/api/v1/addresses/top?limit=3"),
+        get("/api/v1/addresses/top?limit=4&format=csv"),
+        get("/api/v1/addresses/top?window_minutes=180&limit=2"),
+        get("/api/v1/addresses/top?window_minutes=60"),
+        get("/api/v1/addresses/top?window_minutes=181"),
+        get("/api/v1/addresses/top?window_minutes=60&format=xml"),
+        get("/api/v1/addresses/top?limit=0&window_minutes=60"),
+        get("/api/v1/addresses/top?format=xml&limit=2"),
+        get("/api/v1/minutes"),
+        get("/api/v1/minutes?minutes=3"),
+        get("/api/v1/minutes?minutes=180&format=csv"),
+        get("/api/v1/minutes?minutes=55&format=csv"),
+        get("/api/v1/minutes?minutes=181"),
+        get("/api/v1/minutes?minutes=0"),
+        get("/api/v1/minutes?format=xml"),
+        get("/api/v1/minutes?format="),
+        get("/api/v1/stats"),
+        get("/api/v1/stats?verbose=1"),
+        get("/api/v1/openapi.json"),
+        get("/api/v1/openapi.json?x=1"),
+        get("/metrics?x=1"),
+        get("/nope"),
+        get("/show_transactions/"),
+        get("/show%5Ftransactions"),
+        get("/api/v1"),
+        get("/health#x"),
+        get("*"),
+        GoldenRequest{"HEAD", "/high_value_addr?limit=7", {}},
+        GoldenRequest{"HEAD", "/api/v1/minutes?format=csv", {}},
+        GoldenRequest{"HEAD", "/nope", {}},
+        GoldenRequest{"POST", "/high_value_addr", {}},
+        GoldenRequest{"PUT", "/api/v1/stats", {}},
+        GoldenRequest{"OPTIONS", "/health", {}},
+        GoldenRequest{"POST", "/nope", {}},
+        GoldenRequest{"GET", "/health", "Connection: close\r\n"},
+        get("/metrics"),
+    };
+}
+
 } // namespace
 
 class TestHttpApi : public QObject {
@@ -319,6 +507,9 @@ private Q_SLOTS:
     void http10ClosesConnection();
     void cors();
     void cachePerSnapshot();
+    void goldenAnswers_data();
+    void goldenAnswers();
+    void openApiDescribesEveryRoute();
 
 private:
     HttpResult get(const QString &pathAndQuery, const QByteArray &method = "GET",
@@ -598,9 +789,13 @@ void TestHttpApi::v1Transactions()
     const QList<QStringList> rows = parseCsv(csv.body, &why);
     QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(rows.size(), 3);
-    QCOMPARE(rows[0].join(QLatin1Char(',')), QStringLiteral("hash,time,size,inputs,outputs,total_in,total_out,fee"));
+    // The API's columns, then the window's BTC amount (exact, 8 decimals).
+    QCOMPARE(rows[0].join(QLatin1Char(',')),
+             QStringLiteral("hash,time,size,inputs,outputs,total_in,total_out,fee,total_out_btc"));
     QCOMPARE(rows[1][0].toStdString(), m_snapshot->latest[0].hash);
     QCOMPARE(rows[1][6].toLongLong(), m_snapshot->latest[0].totalOut);
+    QCOMPARE(qRound64(rows[1][8].toDouble() * 1e8), m_snapshot->latest[0].totalOut);
+    QCOMPARE(rows[1][8].section(QLatin1Char('.'), 1).size(), 8);
 }
 
 void TestHttpApi::v1TopAddresses()
@@ -749,12 +944,15 @@ void TestHttpApi::csvIsRfc4180()
     const QList<QStringList> rows = parseCsv(r.body, &why);
     QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(rows.size(), 4);
-    QCOMPARE(rows[0], (QStringList{"rank", "address", "satoshis"}));
+    QCOMPARE(rows[0], (QStringList{"rank", "address", "satoshis", "btc", "share_percent"}));
     for (int i = 0; i < 3; ++i) {
-        QCOMPARE(rows[i + 1].size(), 3);
+        QCOMPARE(rows[i + 1].size(), 5);
         QCOMPARE(rows[i + 1][0].toInt(), i + 1);
         QCOMPARE(rows[i + 1][1].toStdString(), addressFor(i));
         QCOMPARE(rows[i + 1][2].toLongLong(), satoshisFor(i));
+        QCOMPARE(qRound64(rows[i + 1][3].toDouble() * 1e8), satoshisFor(i));
+        const double share = 100.0 * double(satoshisFor(i)) / double(m_snapshot->view.rankedSatoshis);
+        QCOMPARE(rows[i + 1][4], QString::number(share, 'f', 4));
     }
     // The JSON side escapes the same address.
     const QJsonArray hv = QJsonDocument::fromJson(get(QStringLiteral("/high_value_addr?limit=3")).body).array();
@@ -1103,6 +1301,93 @@ void TestHttpApi::cachePerSnapshot()
     QVERIFY(before != after);
     QCOMPARE(QJsonDocument::fromJson(after).array()[0][1].toInteger(), satoshisFor(0) + 1);
     QCOMPARE(get(QStringLiteral("/high_value_addr?limit=2")).body, before);
+}
+
+void TestHttpApi::goldenAnswers_data()
+{
+    QTest::addColumn<QByteArray>("scenario");
+    for (const char *name : {"plain", "token", "cors", "not ready"})
+        QTest::newRow(name) << QByteArray(name);
+}
+
+// Every route with representative parameters, answered from a fixed snapshot and compared byte for byte
+// (status line, headers, body) with tests/data/http_golden/<scenario>.http. Set TXPULSE_UPDATE_GOLDEN=1 to
+// rewrite the files, then review the diff: a change there is a change every client sees.
+void TestHttpApi::goldenAnswers()
+{
+    QFETCH(QByteArray, scenario);
+    SnapshotHub notReadyHub; // holds the default snapshot: ready == false
+    Config config;
+    config.httpPort = 0;
+    if (scenario == "token")
+        config.httpToken = QStringLiteral("golden-token");
+    if (scenario == "cors")
+        config.httpCorsOrigins = {QStringLiteral("http://app.example")};
+    m_hub.publish(m_snapshot);
+    HttpApi api(config, scenario == "not ready" ? notReadyHub : m_hub); // fresh: its request counters start at 0
+    QVERIFY(api.start());
+
+    const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(api.port()) + "\r\n";
+    QByteArray actual;
+    QTcpSocket socket; // one keep-alive connection, so /metrics sees exactly one
+    QByteArray buffer;
+    for (const GoldenRequest &request : goldenRequests(scenario)) {
+        if (socket.state() != QAbstractSocket::ConnectedState) {
+            socket.connectToHost(QHostAddress::LocalHost, api.port());
+            QVERIFY(socket.waitForConnected(3000));
+            buffer.clear();
+        }
+        const QByteArray line = request.method + ' ' + request.target + " HTTP/1.1";
+        socket.write(line + "\r\n" + host + request.headers + "\r\n");
+        const QByteArray response = readOneResponse(socket, buffer, request.method == "HEAD");
+        QVERIFY2(!response.isEmpty(), line.constData());
+        actual += "=== " + line + (request.headers.isEmpty() ? QByteArray() : " | " + request.headers.trimmed().replace("\r\n", " | "))
+                  + "\n" + normalizeResponse(response, request.target) + "\n";
+        if (request.headers.contains("Connection: close"))
+            QVERIFY(QTest::qWaitFor([&] { return socket.state() == QAbstractSocket::UnconnectedState; }, 3000));
+    }
+
+    QString fileName = QString::fromLatin1(scenario).replace(QLatin1Char(' '), QLatin1Char('_'));
+    QFile file(QStringLiteral(TXPULSE_TEST_DATA "/http_golden/") + fileName + QStringLiteral(".http"));
+    if (qEnvironmentVariableIntValue("TXPULSE_UPDATE_GOLDEN")) {
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(actual);
+        QSKIP("golden file rewritten");
+    }
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QByteArray expected = file.readAll();
+    // Compare exchange by exchange so that a failure names the request.
+    const auto exchanges = [](const QByteArray &text) {
+        QList<QByteArray> out;
+        qsizetype from = 0;
+        while (from < text.size()) {
+            qsizetype next = text.indexOf("\n=== ", from + 1);
+            next = next < 0 ? text.size() : next + 1;
+            out << text.mid(from, next - from);
+            from = next;
+        }
+        return out;
+    };
+    const QList<QByteArray> got = exchanges(actual);
+    const QList<QByteArray> golden = exchanges(expected);
+    for (qsizetype i = 0; i < std::min(got.size(), golden.size()); ++i)
+        QVERIFY2(got[i] == golden[i], qPrintable(QStringLiteral("expected:\n%1\nactual:\n%2")
+                                                     .arg(QString::fromUtf8(golden[i].left(3000)),
+                                                          QString::fromUtf8(got[i].left(3000)))));
+    QCOMPARE(got.size(), golden.size());
+    QCOMPARE(actual, expected);
+}
+
+// The OpenAPI document generated from the route table says everything the hand-written one said: every
+// path, operation, parameter, response and schema of tests/data/openapi_reference.json.
+void TestHttpApi::openApiDescribesEveryRoute()
+{
+    QFile file(QStringLiteral(TXPULSE_TEST_DATA "/openapi_reference.json"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QJsonObject reference = QJsonDocument::fromJson(file.readAll()).object();
+    QVERIFY(!reference.isEmpty());
+    const QJsonObject served = QJsonDocument::fromJson(get(QStringLiteral("/api/v1/openapi.json")).body).object();
+    QCOMPARE(served, reference);
 }
 
 QTEST_GUILESS_MAIN(TestHttpApi)

@@ -14,14 +14,14 @@ DiskSpool::Record record(int i, int valueBytes = 100)
     DiskSpool::Record r;
     r.key = "hash-" + std::to_string(i);
     r.value = QByteArray(valueBytes, char('a' + i % 26)) + QByteArray::number(i);
-    r.receivedMs = QByteArray::number(1700000000000LL + i);
+    r.header = QByteArray::number(1700000000000LL + i);
     r.timestampMs = 1700000000000LL + i;
     return r;
 }
 
 bool same(const DiskSpool::Record &a, const DiskSpool::Record &b)
 {
-    return a.key == b.key && a.value == b.value && a.receivedMs == b.receivedMs && a.timestampMs == b.timestampMs;
+    return a.key == b.key && a.value == b.value && a.header == b.header && a.timestampMs == b.timestampMs;
 }
 
 // Every record the spool hands out, segment by segment, releasing each.

@@ -526,6 +526,42 @@ private Q_SLOTS:
             QCOMPARE(v.latest[std::size_t(i)], all[std::size_t(149 - i)].raw);
     }
 
+    // "Latest" is by arrival (the Kafka timestamp, then the ingest's sequence), not by application: a consumer
+    // applies the batches of three partitions in whatever order they come. Here partition 2's batches come first,
+    // then 1's, then 0's, and ten transactions share each millisecond (a coalesced feed read).
+    void latestByArrivalAcrossPartitions()
+    {
+        using namespace storetest;
+        txpulse::ManualClock clock(kBaseMs);
+        auto store = makeStore(clock);
+        constexpr int kCount = 600;
+        std::vector<txpulse::Transaction> all;
+        for (int i = 0; i < kCount; ++i) {
+            auto tx = makeTx("arrival" + std::to_string(i), secondsAt(kBaseMinute), {{"a", 1}});
+            tx.receivedMs = kBaseMs - 10'000 + i / 10;
+            tx.sequence = std::uint64_t(1000 + i);
+            all.push_back(std::move(tx));
+        }
+        for (int partition : {2, 1, 0}) {
+            std::vector<txpulse::Transaction> stream;
+            for (int i = partition; i < kCount; i += 3)
+                stream.push_back(all[std::size_t(i)]);
+            for (std::size_t at = 0; at < stream.size(); at += 37)
+                applyOk(*store, std::vector<txpulse::Transaction>(stream.begin() + std::ptrdiff_t(at),
+                                                                  stream.begin() + std::ptrdiff_t(std::min(at + 37, stream.size()))));
+        }
+        const auto v = readAll(*store);
+        QCOMPARE(v.latest.size(), std::size_t(txpulse::kLatestCount));
+        for (int i = 0; i < txpulse::kLatestCount; ++i)
+            QCOMPARE(v.latest[std::size_t(i)], all[std::size_t(kCount - 1 - i)].raw);
+        // An older transaction arriving now (a rebuild, a slow partition) does not displace a newer one.
+        auto old = makeTx("arrival-old", secondsAt(kBaseMinute), {{"a", 1}});
+        old.receivedMs = kBaseMs - 20'000;
+        applyOk(*store, {old});
+        QCOMPARE(readAll(*store).latest.front(), all.back().raw);
+        QVERIFY(!readAll(*store).latest.empty() && readAll(*store).latest.back() == all[std::size_t(kCount - kLatestCount)].raw);
+    }
+
     void oracle_data()
     {
         QTest::addColumn<quint64>("seed");
