@@ -4,6 +4,7 @@
 #include "feed/feed_client.h"
 #include "feed/flow_credit.h"
 #include "http/http_api.h"
+#include "feed/ingest_view.h"
 #include "feed/ingest_worker.h"
 #include "kafka/kafka_consumer.h"
 #include "kafka/kafka_producer.h"
@@ -104,42 +105,15 @@ Expected<void> Application::start()
     const bool produces = hasFeed && mode == Mode::Pipeline;
     const bool consumes = mode == Mode::Pipeline && (role == Role::All || role == Role::Aggregate);
 
-    // Aggregate side: the store lives on the aggregator's thread (hiredis blocks there, never here).
-    Aggregator::Options aggregatorOptions;
-    aggregatorOptions.mode = mode;
-    aggregatorOptions.role = role;
-    aggregatorOptions.snapshotIntervalMs = m_config.snapshotIntervalMs;
-    aggregatorOptions.topN = m_config.topN;
-    aggregatorOptions.readOnly = role == Role::View;
-    StoreOptions storeOptions;
-    storeOptions.prefix = m_config.redisPrefix;
-    Aggregator::StoreFactory factory;
-    if (mode == Mode::Standalone || role == Role::Ingest) {
-        // An ingest instance keeps what it saw itself in memory, so its own window and API have data.
-        const Clock &clock = *m_clock;
-        factory = [&clock, storeOptions]() -> Expected<std::unique_ptr<Store>> {
-            return std::unique_ptr<Store>(std::make_unique<MemoryStore>(clock, storeOptions));
-        };
+    if (role == Role::Ingest) {
+        // Feed -> Kafka only: no window, no store. Its own API serves the counters and the latest transactions.
+        IngestView::Options viewOptions;
+        viewOptions.mode = mode;
+        viewOptions.snapshotIntervalMs = m_config.snapshotIntervalMs;
+        m_ingestView = new IngestView(m_hub, m_stats, *m_clock, viewOptions);
+        connect(&m_ingestThread, &QThread::started, m_ingestView, &IngestView::start);
     } else {
-        const Clock &clock = *m_clock;
-        const QString url = m_config.redisUrl;
-        factory = [&clock, url, storeOptions]() -> Expected<std::unique_ptr<Store>> {
-            auto store = RedisStore::open(url, clock, storeOptions);
-            if (!store)
-                return store.error();
-            return std::unique_ptr<Store>(std::move(*store));
-        };
-    }
-    m_aggregator = new Aggregator(std::move(factory), m_hub, m_stats, aggregatorOptions);
-    connect(&m_aggregatorThread, &QThread::started, m_aggregator, &Aggregator::start);
-    if (mode == Mode::Standalone) {
-        // A fresh in-memory store knows nothing about the hours before this process started: those minutes
-        // are "no data", not zero transactions. (A Redis store keeps what other runs recorded.)
-        const std::int64_t startMs = m_clock->nowMs();
-        const Gap beforeStart{startMs - std::int64_t(kChartWindowMinutes) * 60'000, startMs};
-        QMetaObject::invokeMethod(m_aggregator, [aggregator = m_aggregator.data(), beforeStart] {
-            aggregator->recordGap(beforeStart);
-        }, Qt::QueuedConnection);
+        createAggregator(mode, role);
     }
 
     if (hasFeed) {
@@ -157,7 +131,9 @@ Expected<void> Application::start()
                     clock->observe(tx.time * 1000);
             }, Qt::DirectConnection);
         }
-        if (!produces || role == Role::Ingest)
+        if (m_ingestView) // moved onto the ingest thread below: a direct call as each batch goes out
+            connect(m_ingest, &IngestWorker::batchReady, m_ingestView, &IngestView::add);
+        else if (!produces)
             connect(m_ingest, &IngestWorker::batchReady, m_aggregator, &Aggregator::apply);
     }
 
@@ -213,7 +189,12 @@ Expected<void> Application::start()
         m_window->show();
     }
 
-    startWorkerThread(m_aggregatorThread, "txpulse-aggregator", m_aggregator);
+    if (m_aggregator)
+        startWorkerThread(m_aggregatorThread, "txpulse-aggregator", m_aggregator);
+    if (m_ingestView) {
+        m_ingestView->moveToThread(&m_ingestThread);
+        connect(&m_ingestThread, &QThread::finished, m_ingestView, &QObject::deleteLater);
+    }
     if (m_ingest)
         startWorkerThread(m_ingestThread, "txpulse-ingest", m_ingest);
     if (m_producer)
@@ -230,6 +211,45 @@ Expected<void> Application::start()
     return {};
 }
 
+void Application::createAggregator(Mode mode, Role role)
+{
+    // The store lives on the aggregator's thread (hiredis blocks there, never here).
+    Aggregator::Options aggregatorOptions;
+    aggregatorOptions.mode = mode;
+    aggregatorOptions.role = role;
+    aggregatorOptions.snapshotIntervalMs = m_config.snapshotIntervalMs;
+    aggregatorOptions.topN = m_config.topN;
+    aggregatorOptions.readOnly = role == Role::View;
+    StoreOptions storeOptions;
+    storeOptions.prefix = m_config.redisPrefix;
+    Aggregator::StoreFactory factory;
+    const Clock &clock = *m_clock;
+    if (mode == Mode::Standalone) {
+        factory = [&clock, storeOptions]() -> Expected<std::unique_ptr<Store>> {
+            return std::unique_ptr<Store>(std::make_unique<MemoryStore>(clock, storeOptions));
+        };
+    } else {
+        const QString url = m_config.redisUrl;
+        factory = [&clock, url, storeOptions]() -> Expected<std::unique_ptr<Store>> {
+            auto store = RedisStore::open(url, clock, storeOptions);
+            if (!store)
+                return store.error();
+            return std::unique_ptr<Store>(std::move(*store));
+        };
+    }
+    m_aggregator = new Aggregator(std::move(factory), m_hub, m_stats, aggregatorOptions);
+    connect(&m_aggregatorThread, &QThread::started, m_aggregator, &Aggregator::start);
+    if (mode == Mode::Standalone) {
+        // A fresh in-memory store knows nothing about the hours before this process started: those minutes
+        // are "no data", not zero transactions. (A Redis store keeps what other runs recorded.)
+        const std::int64_t startMs = m_clock->nowMs();
+        const Gap beforeStart{startMs - std::int64_t(kChartWindowMinutes) * 60'000, startMs};
+        QMetaObject::invokeMethod(m_aggregator, [aggregator = m_aggregator.data(), beforeStart] {
+            aggregator->recordGap(beforeStart);
+        }, Qt::QueuedConnection);
+    }
+}
+
 FeedClient *Application::createFeedClient()
 {
     // Coalesced: one queued hand-off per event-loop turn instead of one per message, which measured about
@@ -239,7 +259,8 @@ FeedClient *Application::createFeedClient()
     auto *feed = new FeedClient(options, m_stats, *m_clock); // moved to m_feedThread by the caller
     feed->setFlowCredit(m_credit.get());
     connect(feed, &FeedClient::messagesReceived, m_ingest, &IngestWorker::handleMessages);
-    connect(feed, &FeedClient::gapClosed, m_aggregator, &Aggregator::recordGap);
+    if (m_aggregator) // the ingest role keeps no window, so no gaps either
+        connect(feed, &FeedClient::gapClosed, m_aggregator, &Aggregator::recordGap);
     return feed;
 }
 
@@ -346,7 +367,8 @@ void Application::shutdown()
         thread->wait();
     }
     // Workers whose thread never started (start() failed half-way) were never moved: still ours to delete.
-    for (QObject *orphan : std::initializer_list<QObject *>{m_feed, m_ingest, m_producer, m_consumer, m_aggregator})
+    for (QObject *orphan :
+         std::initializer_list<QObject *>{m_feed, m_ingest, m_ingestView, m_producer, m_consumer, m_aggregator})
         if (orphan && orphan->thread() == thread())
             delete orphan;
     m_window.reset();

@@ -20,6 +20,7 @@ class Aggregator;
 class FeedClient;
 class FlowCredit;
 class HttpApi;
+class IngestView;
 class IngestWorker;
 class KafkaConsumer;
 class KafkaProducer;
@@ -32,8 +33,10 @@ class MainWindow;
 //
 //   standalone  FeedClient -> IngestWorker -> Aggregator(MemoryStore)
 //   pipeline    FeedClient -> IngestWorker -> KafkaProducer ... KafkaConsumer -> Aggregator(RedisStore)
-//   roles       ingest: the first half only; aggregate: the second half; view: Aggregator read-only
-//   views       Aggregator publishes Snapshots into the SnapshotHub; MainWindow and HttpApi read them
+//   roles       ingest: the first half only, no window (an IngestView keeps the latest transactions);
+//               aggregate: the second half; view: Aggregator read-only
+//   views       Aggregator (IngestView for role ingest) publishes Snapshots into the SnapshotHub; MainWindow and
+//               HttpApi read them
 //
 // Backpressure: a FlowCredit bounds what the feed has handed off and nothing bounded holds yet (queued events
 // to the ingest worker and on to the producer, or to the aggregator in standalone mode); the FeedClient runs
@@ -59,6 +62,7 @@ private:
     void startWorkerThread(QThread &thread, const char *name, QObject *worker);
     void watchUnixSignals();
     void applySettings(const Config &config);
+    void createAggregator(Mode mode, Role role);
     FeedClient *createFeedClient();
     void stopFeed();
 
@@ -77,6 +81,7 @@ private:
 
     QPointer<FeedClient> m_feed;
     QPointer<IngestWorker> m_ingest;
+    QPointer<IngestView> m_ingestView; // role ingest: the latest transactions and the counters, no window
     QPointer<KafkaProducer> m_producer;
     QPointer<KafkaConsumer> m_consumer;
     QPointer<Aggregator> m_aggregator;

@@ -18,8 +18,8 @@ class Stats;
 // structure releases it: the ingest worker for messages that are not transactions (ignored, rejected), and for
 // transactions whoever drops the last reference to their TxBatch (see lease()): the producer once the cluster
 // has acknowledged them, or once they leave librdkafka for its pending buffer or the spool, or at once while
-// the cluster is unreachable (pipeline); the aggregator once its store has applied them (standalone; the ingest
-// role's in-memory window). So inFlight() is what sits in queued Qt events, in the ingest worker's open batch
+// the cluster is unreachable (pipeline); the aggregator once its store has applied them (standalone).
+// (The ingest role's IngestView copies the latest transactions out of a batch and never holds the batch.) So inFlight() is what sits in queued Qt events, in the ingest worker's open batch
 // and in librdkafka's queue on its way to a reachable cluster: the parts that used to grow without bound.
 //
 // When inFlight() reaches highWater the feed stops reading (waitForRoom()) until it is back at lowWater; the

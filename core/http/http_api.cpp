@@ -355,6 +355,12 @@ HttpApi::BodyPtr HttpApi::routeBody(const http::Route &route, const http::RouteT
     const Expected<http::RouteArgs> args = m_routes.arguments(route, match, rawQuery);
     if (!args)
         return error(400, "bad_request", args.error().message.toUtf8());
+    // The ingest role keeps no window: its snapshots hold the latest transactions and the counters only.
+    if (route.needsWindow && !http::roleKeepsWindow(s->role))
+        return error(503, "not_served",
+                     "role " + QByteArray(roleName(s->role))
+                         + " keeps no window: per-minute counts and addresses are served by the roles all, "
+                           "aggregate and view");
     if (route.needsSnapshot && !s->ready)
         return error(503, "not_ready", "no data yet: the first snapshot has not been read from the store",
                      "Retry-After: 1\r\n");

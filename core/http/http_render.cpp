@@ -92,6 +92,11 @@ bool roleNeedsSnapshot(Role role)
     return role == Role::All || role == Role::View;
 }
 
+bool roleKeepsWindow(Role role)
+{
+    return role != Role::Ingest;
+}
+
 Rates rates(const StatsSample &from, const StatsSample &to, double seconds)
 {
     Rates r;

@@ -39,5 +39,6 @@ void appendNumber(QByteArray &out, std::int64_t n);
 void appendBool(QByteArray &out, bool b);
 void appendDouble(QByteArray &out, double d); // three decimals; null when not finite
 bool roleNeedsSnapshot(Role role); // all and view serve data; ingest and aggregate do not
+bool roleKeepsWindow(Role role);   // per-minute counts and the address ranking: every role but ingest
 
 } // namespace txpulse::http

@@ -84,6 +84,7 @@ struct Route {
     std::vector<QueryParam> query;    // validated in this order (format last, added for a CSV body)
     bool open = false;                // no token needed (/health)
     bool needsSnapshot = true;        // 503 not_ready until the first snapshot has been read
+    bool needsWindow = false;         // 503 not_served from a role that keeps no window (ingest)
     bool cached = true;               // the body depends only on the snapshot and the arguments
 
     std::function<Response(const Snapshot &, const RouteArgs &)> json; // the body (JSON unless it says otherwise)

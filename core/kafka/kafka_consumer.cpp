@@ -51,7 +51,9 @@ struct KafkaConsumer::Impl {
     KafkaConsumerOptions options;
     QByteArray topicName;
 
-    TransactionParser parser{TransactionParser::Detail::ForAggregates}; // the aggregates need no inputs
+    // The full parse, inputs included: what any aggregate may take from a transaction (the fee needs the
+    // inputs) is the same as in standalone mode, where the store gets the ingest's own parse.
+    TransactionParser parser;
     std::deque<InFlight> inFlight;
     std::set<std::int32_t> assigned;
     OffsetMap appliedOffsets; // highest applied (committed or being committed) per assigned partition

@@ -120,7 +120,7 @@ bool isSyntaxError(simdjson::error_code e)
 
 class TxReader {
 public:
-    TxReader(Transaction &tx, bool withInputs) : m_tx(tx), m_withInputs(withInputs) {}
+    explicit TxReader(Transaction &tx) : m_tx(tx) {}
 
     Failure failure;
 
@@ -176,9 +176,7 @@ public:
                     return fail(ParseError::BadSize, "x.size out of range");
                 m_tx.size = size;
             } else if (key == "inputs") {
-                // Detail::ForAggregates leaves them unread: on-demand steps over them iteratively, without the
-                // character-by-character depth measurement that skipWithinDepth() does.
-                if (m_withInputs && !readInputs(v))
+                if (!readInputs(v))
                     return false;
             } else if (key == "out") {
                 if (!readOutputs(v))
@@ -377,13 +375,11 @@ private:
     }
 
     Transaction &m_tx;
-    bool m_withInputs;
 };
 
 } // namespace
 
 struct TransactionParser::Impl {
-    bool withInputs = true;
     od::parser parser{static_cast<std::size_t>(kMaxMessageBytes)};
     // The message is copied here so that simdjson may read SIMDJSON_PADDING bytes past its end.
     std::unique_ptr<char[]> buffer;
@@ -403,9 +399,8 @@ struct TransactionParser::Impl {
     }
 };
 
-TransactionParser::TransactionParser(Detail detail) : d(std::make_unique<Impl>())
+TransactionParser::TransactionParser() : d(std::make_unique<Impl>())
 {
-    d->withInputs = detail == Detail::Full;
     // Fail fast on hostile nesting: no real message is more than a few levels deep.
     // Preallocate for typical messages; iterate() grows the buffers for larger ones. Failure here only
     // means iterate() will try again (and report MEMALLOC as a rejection) later.
@@ -453,7 +448,7 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
     if (const auto e = doc.get_object().get(root))
         return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
 
-    TxReader reader(outcome.tx, d->withInputs);
+    TxReader reader(outcome.tx);
     bool haveOp = false;
     bool haveX = false;
     bool xBeforeOp = false;

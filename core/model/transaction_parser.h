@@ -30,12 +30,7 @@ public:
     static constexpr qsizetype kMaxMessageBytes = 4 * 1024 * 1024; // far above the largest real message
     static constexpr std::size_t kMaxItems = 20000;                // inputs or outputs per transaction
 
-    enum class Detail {
-        Full,          // everything a Transaction holds, every field validated: the feed (ingest)
-        ForAggregates, // x.inputs skipped unread (inputs, totalIn and fee stay empty): what the aggregates use,
-                       // for messages read back from the log, which ingest validated in full before writing
-    };
-    explicit TransactionParser(Detail detail = Detail::Full);
+    TransactionParser();
     ~TransactionParser();
     TransactionParser(const TransactionParser &) = delete;
     TransactionParser &operator=(const TransactionParser &) = delete;

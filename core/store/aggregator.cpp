@@ -10,10 +10,6 @@
 
 namespace txpulse {
 
-namespace {
-constexpr std::int64_t kRateWindowMs = 5000;
-}
-
 Aggregator::Aggregator(StoreFactory factory, SnapshotHub &hub, Stats &stats, Options options, QObject *parent)
     : QObject(parent), m_factory(std::move(factory)), m_hub(hub), m_stats(stats), m_options(options),
       m_snapshotTimer(this), m_retryTimer(this), m_parser(std::make_unique<TransactionParser>())
@@ -161,16 +157,6 @@ void Aggregator::scheduleRetry()
     m_retryTimer.start(m_retryDelayMs);
 }
 
-double Aggregator::recentRate()
-{
-    const std::int64_t now = m_elapsed.isValid() ? m_elapsed.elapsed() : 0;
-    m_rateSamples.emplace_back(now, m_appliedTotal);
-    while (m_rateSamples.size() > 2 && now - m_rateSamples[1].first >= kRateWindowMs)
-        m_rateSamples.pop_front();
-    const auto &[t0, n0] = m_rateSamples.front();
-    return now > t0 ? double(m_appliedTotal - n0) * 1000.0 / double(now - t0) : 0.0;
-}
-
 void Aggregator::refreshSnapshot()
 {
     if (m_stopped)
@@ -222,7 +208,7 @@ void Aggregator::refreshSnapshot()
     s->view = m_view;
     s->latest = m_parsed;
     s->stats = m_stats.sample();
-    s->txPerSecond = recentRate();
+    s->txPerSecond = m_rate.sample(m_elapsed.isValid() ? m_elapsed.elapsed() : 0, m_appliedTotal);
     s->lastError = m_lastError;
     m_hub.publish(std::move(s));
     Q_EMIT snapshotPublished();

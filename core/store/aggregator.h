@@ -1,6 +1,7 @@
 #pragma once
 
 #include "support/error.h"
+#include "support/rate_meter.h"
 #include "store/snapshot.h"
 #include "support/stats.h"
 #include "store/store.h"
@@ -73,7 +74,6 @@ private:
     void failed(const Error &error, const char *what);
     void succeeded();
     void scheduleRetry();
-    double recentRate();
 
     StoreFactory m_factory;
     SnapshotHub &m_hub;
@@ -96,7 +96,7 @@ private:
 
     std::int64_t m_appliedTotal = 0;
     QElapsedTimer m_elapsed;
-    std::deque<std::pair<std::int64_t, std::int64_t>> m_rateSamples; // (elapsed ms, applied total)
+    RateMeter m_rate;                   // of m_appliedTotal
 
     std::unique_ptr<Store> m_store; // last: destroyed first
 };

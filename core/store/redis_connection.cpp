@@ -3,6 +3,8 @@
 #include "support/logging.h"
 #include "store/redis_handles.h"
 
+#include <cerrno>
+
 #include <sys/time.h>
 
 namespace txpulse {
@@ -56,7 +58,7 @@ RedisReply convert(const redisReply *r)
 
 Error RedisReply::toError() const
 {
-    return redis::translateError(0, nullptr, QByteArrayView(str));
+    return redis::translateError(0, 0, nullptr, QByteArrayView(str));
 }
 
 std::int64_t RedisReply::toInt(std::int64_t fallback) const
@@ -82,7 +84,8 @@ struct RedisConnection::Impl {
     std::vector<std::size_t> argl;
     redis::ContextPtr ctx;          // last: destroyed first
 
-    Error contextError() const { return redis::translateError(ctx->err, ctx->errstr); }
+    // `sysErrno`: errno read right after the failing hiredis call, before anything else can change it.
+    Error contextError(int sysErrno) const { return redis::translateError(ctx->err, sysErrno, ctx->errstr); }
 
     Expected<void> connect()
     {
@@ -91,15 +94,16 @@ struct RedisConnection::Impl {
         redis::ContextPtr c(url.kind == RedisUrl::Kind::Unix
                                 ? redisConnectUnixWithTimeout(url.socketPath.toLocal8Bit().constData(), ct)
                                 : redisConnectWithTimeout(url.host.toUtf8().constData(), url.port, ct));
+        const int connectErrno = errno;
         if (!c)
             return Error{QStringLiteral("redis.oom"), QStringLiteral("cannot allocate a Redis context"), false};
         if (c->err) {
-            Error e = redis::translateError(c->err, c->errstr);
+            Error e = redis::translateError(c->err, connectErrno, c->errstr);
             e.message = QStringLiteral("cannot connect to %1: %2").arg(url.masked(), e.message);
             return e;
         }
         if (redisSetTimeout(c.get(), toTimeval(timeouts.commandMs)) != REDIS_OK)
-            return redis::translateError(c->err, c->errstr);
+            return redis::translateError(c->err, errno, c->errstr);
         if (url.kind == RedisUrl::Kind::Tcp)
             redisEnableKeepAlive(c.get());
         ctx = std::move(c);
@@ -145,7 +149,7 @@ struct RedisConnection::Impl {
     {
         void *raw = nullptr;
         if (redisGetReply(ctx.get(), &raw) != REDIS_OK) {
-            Error e = contextError();
+            Error e = contextError(errno);
             ctx.reset();
             return e;
         }
@@ -173,7 +177,7 @@ struct RedisConnection::Impl {
         }
         for (std::size_t i = 0; i < n; ++i) {
             if (!append(cmds[i])) {
-                Error e = contextError();
+                Error e = contextError(errno);
                 ctx.reset();
                 return e;
             }

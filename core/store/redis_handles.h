@@ -9,6 +9,7 @@
 
 #include <QByteArrayView>
 
+#include <cerrno>
 #include <memory>
 
 namespace txpulse::redis {
@@ -34,16 +35,28 @@ using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
 // error reply from the server (`errorReply`, e.g. "NOSCRIPT No matching script"). Transport failures (IO,
 // EOF, timeouts, protocol desync) are retriable after a reconnect; so are server states that pass by
 // themselves (LOADING, BUSY, TRYAGAIN, MASTERDOWN, READONLY after a failover, OOM while keys expire).
-inline Error translateError(int contextErr, const char *contextErrstr, QByteArrayView errorReply = {})
+//
+// `sysErrno` is errno as it was right after the failing hiredis call. A timeout is told by code and errno, as
+// redis-plus-plus does, never by `contextErrstr` (strerror's text, which depends on the C library and the
+// locale): hiredis 0.14 reports a command timeout as REDIS_ERR_IO with EAGAIN/EWOULDBLOCK (SO_RCVTIMEO or
+// SO_SNDTIMEO ran out) and a connect timeout as REDIS_ERR_IO with ETIMEDOUT; hiredis >= 1.0 has
+// REDIS_ERR_TIMEOUT for both. The text only goes into the message.
+inline Error translateError(int contextErr, int sysErrno, const char *contextErrstr, QByteArrayView errorReply = {})
 {
     if (contextErr != 0) {
         const QString detail = QString::fromLocal8Bit(contextErrstr ? contextErrstr : "");
+        const auto timedOut = [&detail] {
+            return Error{QStringLiteral("redis.timeout"), QStringLiteral("Redis timed out: ") + detail, true};
+        };
         switch (contextErr) {
         case REDIS_ERR_IO:
-            if (detail.contains(QLatin1String("temporarily unavailable"), Qt::CaseInsensitive)
-                || detail.contains(QLatin1String("timed out"), Qt::CaseInsensitive))
-                return Error{QStringLiteral("redis.timeout"), QStringLiteral("Redis timed out: ") + detail, true};
+            if (sysErrno == EAGAIN || sysErrno == EWOULDBLOCK || sysErrno == ETIMEDOUT)
+                return timedOut();
             return Error{QStringLiteral("redis.io"), QStringLiteral("Redis I/O error: ") + detail, true};
+#ifdef REDIS_ERR_TIMEOUT
+        case REDIS_ERR_TIMEOUT:
+            return timedOut();
+#endif
         case REDIS_ERR_EOF:
             return Error{QStringLiteral("redis.eof"), QStringLiteral("Redis closed the connection: ") + detail, true};
         case REDIS_ERR_PROTOCOL:

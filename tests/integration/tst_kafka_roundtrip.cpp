@@ -8,6 +8,7 @@
 #include "support/stats.h"
 #include "replay/synthetic_feed.h"
 #include "model/transaction_parser.h"
+#include "pipeline_test_support.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -25,15 +26,12 @@
 #include <memory>
 
 using namespace txpulse;
+using txpulse::test::produceThreaded;
+using txpulse::test::uniqueName;
 
 namespace {
 
 constexpr qint64 kHourMs = 3600LL * 1000;
-
-QString uniqueName(const char *what)
-{
-    return QStringLiteral("txpulse-test-%1-%2").arg(QLatin1String(what)).arg(QRandomGenerator::global()->generate64(), 0, 36);
-}
 
 // `count` transactions: the recorded fixtures first, then synthetic ones, each parsed like the ingest does.
 std::vector<Transaction> makeTransactions(int count)
@@ -95,29 +93,6 @@ private:
         c.kafkaTopic = topic;
         c.kafkaGroup = group.isEmpty() ? uniqueName("group") : group;
         return c;
-    }
-
-    // Produces on the producer's own thread, the way the app runs it; returns what close() reported.
-    int produceThreaded(const Config &c, Stats &stats, const std::vector<TxBatchPtr> &batches)
-    {
-        QThread thread;
-        thread.setObjectName(QStringLiteral("kafka-producer"));
-        auto *producer = new KafkaProducer(c, stats);
-        producer->moveToThread(&thread);
-        connect(&thread, &QThread::finished, producer, &QObject::deleteLater);
-        connect(&thread, &QThread::started, producer, &KafkaProducer::start);
-        std::atomic<int> undelivered = -1; // written on the producer thread; constructed before it starts
-        thread.start();
-        // By name, not with a lambda: the batch then travels as a queued argument, copied in and destroyed by
-        // Qt's meta-type functions on the producer's thread. A lambda's slot object is released by whichever
-        // thread drops the last reference, sometimes this one after the producer thread ran it, inside Qt where
-        // TSan cannot see the hand-over (a data race report on the captures in a clean run).
-        for (const auto &b : batches)
-            QMetaObject::invokeMethod(producer, "produce", Qt::QueuedConnection, Q_ARG(txpulse::TxBatchPtr, b));
-        QMetaObject::invokeMethod(producer, [&] { undelivered = producer->close(30000); }, Qt::BlockingQueuedConnection);
-        thread.quit();
-        thread.wait();
-        return undelivered.load();
     }
 
 private Q_SLOTS:

@@ -99,6 +99,7 @@ void aggregates::MinuteCounts::addRoutes(http::RouteTable &routes)
 {
     http::Route legacy;
     legacy.path = "/transactions_count_per_minute/{m}";
+    legacy.needsWindow = true; // not served by role ingest
     legacy.group = http::RouteGroup::Seed;
     legacy.pathParam = http::PathParam{"m", "minute", 0, kCountWindowMinutes - 1};
     legacy.json = [](const Snapshot &s, const http::RouteArgs &a) { return minuteCountJson(s, a.value("m")); };
@@ -114,6 +115,7 @@ void aggregates::MinuteCounts::addRoutes(http::RouteTable &routes)
     const Table<MinuteRow> table = minutesTable();
     http::Route v1;
     v1.path = "/api/v1/minutes";
+    v1.needsWindow = true; // not served by role ingest
     v1.query = {http::integerParam("minutes", 1, kChartWindowMinutes, kCountWindowMinutes)};
     v1.json = [](const Snapshot &s, const http::RouteArgs &a) { return minutesJson(s, a.value("minutes")); };
     v1.csv = [table](const Snapshot &s, const http::RouteArgs &a) {

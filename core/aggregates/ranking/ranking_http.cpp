@@ -92,6 +92,7 @@ void aggregates::AddressRanking::addRoutes(http::RouteTable &routes)
 {
     http::Route legacy;
     legacy.path = "/high_value_addr";
+    legacy.needsWindow = true; // not served by role ingest
     legacy.group = http::RouteGroup::Seed;
     legacy.query = {limitParam()};
     legacy.json = [](const Snapshot &s, const http::RouteArgs &a) { return highValueJson(s, a.value("limit")); };
@@ -103,6 +104,7 @@ void aggregates::AddressRanking::addRoutes(http::RouteTable &routes)
 
     http::Route v1;
     v1.path = "/api/v1/addresses/top";
+    v1.needsWindow = true; // not served by role ingest
     http::QueryParam window = http::integerParam(
         "window_minutes", 1, kRankingWindowMinutes, kRankingWindowMinutes,
         "Only the 3-hour ranking is kept, so 180 is the only accepted value.");

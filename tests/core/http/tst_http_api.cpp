@@ -493,6 +493,7 @@ private Q_SLOTS:
     void metrics();
     void csvIsRfc4180();
     void notReady();
+    void ingestRoleKeepsNoWindow();
     void tokenEnforced();
     void nonLoopbackNeedsToken();
     void bindFailureIsAnError();
@@ -977,6 +978,54 @@ void TestHttpApi::notReady()
     QCOMPARE(get(QStringLiteral("/api/v1/stats"), "GET", {}, &api).status, 200);
     // Bad parameters are still 400, not 503.
     QCOMPARE(get(QStringLiteral("/transactions_count_per_minute/60"), "GET", {}, &api).status, 400);
+}
+
+// Role ingest keeps no window (IngestView): its snapshot holds the latest transactions and the counters. Those
+// routes answer as in every role; the ones that need the window are 503 "not_served", for good (no Retry-After).
+void TestHttpApi::ingestRoleKeepsNoWindow()
+{
+    const SnapshotPtr full = makeSnapshot();
+    auto ingest = std::make_shared<Snapshot>();
+    ingest->generatedMs = full->generatedMs;
+    ingest->role = Role::Ingest;
+    ingest->mode = Mode::Pipeline;
+    ingest->ready = true;
+    ingest->view.nowMs = full->view.nowMs;
+    ingest->view.latest = full->view.latest;
+    ingest->latest = full->latest;
+    ingest->stats = full->stats;
+    ingest->stats.kafkaState = ComponentState::Connected;
+    SnapshotHub hub;
+    hub.publish(ingest);
+    Config config;
+    config.httpPort = 0;
+    HttpApi api(config, hub);
+    QVERIFY(api.start());
+
+    for (const char *path : {"/high_value_addr", "/transactions_count_per_minute/3", "/api/v1/addresses/top",
+                             "/api/v1/minutes?format=csv"}) {
+        const HttpResult r = get(QLatin1String(path), "GET", {}, &api);
+        QCOMPARE(r.status, 503);
+        const QJsonObject o = QJsonDocument::fromJson(r.body).object();
+        QCOMPARE(o[QStringLiteral("error")].toString(), QStringLiteral("not_served"));
+        QVERIFY2(o[QStringLiteral("reason")].toString().contains(QLatin1String("role ingest keeps no window")),
+                 r.body.constData());
+        QVERIFY(!r.headers.contains("retry-after"));
+    }
+    // The latest transactions: the same bytes as from any role's snapshot with the same latest list.
+    for (const char *path : {"/show_transactions", "/api/v1/transactions?limit=5", "/api/v1/transactions?format=csv"}) {
+        const HttpResult r = get(QLatin1String(path), "GET", {}, &api);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.body, get(QLatin1String(path)).body);
+    }
+    const HttpResult health = get(QStringLiteral("/health"), "GET", {}, &api);
+    QCOMPARE(health.status, 200);
+    QCOMPARE(QJsonDocument::fromJson(health.body).object()[QStringLiteral("role")].toString(), QStringLiteral("ingest"));
+    QCOMPARE(get(QStringLiteral("/api/v1/stats"), "GET", {}, &api).status, 200);
+    QVERIFY(get(QStringLiteral("/metrics"), "GET", {}, &api).body.contains("role=\"ingest\""));
+    // Bad parameters are still 400.
+    QCOMPARE(get(QStringLiteral("/transactions_count_per_minute/60"), "GET", {}, &api).status, 400);
+    QCOMPARE(get(QStringLiteral("/api/v1/minutes?minutes=0"), "GET", {}, &api).status, 400);
 }
 
 void TestHttpApi::tokenEnforced()
