@@ -15,11 +15,14 @@ constexpr qsizetype kMemberPrefix = 32; // hex sequence and application number b
 void LatestTransactions::Memory::apply(const Transaction &tx, std::int64_t)
 {
     Entry e{tx.receivedMs, tx.sequence, ++m_applied, tx.raw};
-    // Almost always the newest: the search stops at the front.
-    auto at = std::find_if(m_latest.begin(), m_latest.end(), [&](const Entry &x) { return x.key() < e.key(); });
-    if (at == m_latest.end() && m_latest.size() >= std::size_t(kLatestCount))
-        return; // older than everything kept
-    m_latest.insert(at, std::move(e));
+    if (m_latest.empty() || m_latest.front().key() < e.key()) {
+        m_latest.push_front(std::move(e)); // almost always: the newest so far
+    } else {
+        auto at = std::find_if(m_latest.begin(), m_latest.end(), [&](const Entry &x) { return x.key() < e.key(); });
+        if (at == m_latest.end() && m_latest.size() >= std::size_t(kLatestCount))
+            return; // older than everything kept
+        m_latest.insert(at, std::move(e));
+    }
     if (m_latest.size() > std::size_t(kLatestCount))
         m_latest.pop_back();
 }

@@ -44,13 +44,14 @@ void AddressRanking::Memory::add(const std::string &address, std::int64_t delta)
 
 void AddressRanking::Memory::apply(const Transaction &tx, std::int64_t minute)
 {
-    std::unordered_map<std::string, std::int64_t> *bucket = nullptr;
     for (const TxOutput &out : tx.outputs) {
         if (!out.address || out.value <= 0)
             continue; // OP_RETURN and other address-less outputs count for the transaction only
-        if (!bucket)
-            bucket = &m_buckets[minute];
-        (*bucket)[*out.address] += out.value;
+        if (!m_last || minute != m_lastMinute) {
+            m_last = &m_buckets[minute]; // std::map: stays valid until the entry is erased
+            m_lastMinute = minute;
+        }
+        (*m_last)[*out.address] += out.value;
         add(*out.address, out.value);
     }
 }
@@ -64,6 +65,8 @@ void AddressRanking::Memory::expire(std::int64_t target)
         for (const auto &[address, value] : it->second)
             add(address, -value);
     m_buckets.erase(m_buckets.begin(), end);
+    if (m_lastMinute <= target)
+        m_last = nullptr;
 }
 
 void AddressRanking::Memory::read(const ReadContext &ctx, View &view) const

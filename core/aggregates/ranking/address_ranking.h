@@ -60,6 +60,9 @@ public:
         void add(const std::string &address, std::int64_t delta);
 
         std::map<std::int64_t, std::unordered_map<std::string, std::int64_t>> m_buckets; // minute -> address -> sat
+        std::int64_t m_lastMinute = 0;
+        std::unordered_map<std::string, std::int64_t> *m_last = nullptr; // m_buckets[m_lastMinute]: a batch is
+                                                                         // almost always one minute
         std::unordered_map<std::string, std::int64_t> m_totals;
         std::set<std::pair<std::int64_t, std::string>> m_order; // (-total, address): descending, ties by address
         std::int64_t m_rankedSatoshis = 0;
