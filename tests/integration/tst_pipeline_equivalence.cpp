@@ -31,6 +31,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 using namespace txpulse;
 
@@ -268,7 +269,24 @@ private Q_SLOTS:
             QCOMPARE(b->view.top[i].satoshis, a->view.top[i].satoshis);
         }
 
+        // Exactly the latest 100 counted, newest first, worked out from the stream itself: its messages in the
+        // order sent, without redeliveries (a hash already sent) and late ones (older than the window).
+        std::vector<QByteArray> expectedLatest;
+        {
+            TransactionParser parser;
+            std::set<std::string> sent;
+            std::vector<QByteArray> countedRaw;
+            for (const QByteArray &m : messages) {
+                const ParseOutcome o = parser.parse(m);
+                const bool late = o.tx.time < nowMs / 1000 - std::int64_t(kRankingWindowMinutes) * 60;
+                if (sent.insert(o.tx.hash).second && !late)
+                    countedRaw.push_back(o.tx.raw);
+            }
+            expectedLatest.assign(countedRaw.rbegin(), countedRaw.rbegin() + kLatestCount);
+        }
         QCOMPARE(a->view.latest.size(), std::size_t(kLatestCount));
+        QVERIFY(a->view.latest == expectedLatest);
+        QVERIFY(b->view.latest == expectedLatest); // over 3 partitions applied in whatever order they came
         QCOMPARE(b->view.latest, a->view.latest);
         QCOMPARE(b->latest.size(), a->latest.size());
         for (std::size_t i = 0; i < a->latest.size(); ++i) {
