@@ -1,5 +1,7 @@
 #include "kafka/kafka_handles.h"
 
+#include <charconv>
+
 namespace txpulse::kafka {
 
 bool isRetriable(rd_kafka_resp_err_t err)
@@ -53,18 +55,9 @@ Error toError(rd_kafka_resp_err_t err, const QString &context)
                  isRetriable(err)};
 }
 
-void encodeSequence(std::uint64_t sequence, char out[8])
+std::size_t formatSequence(std::uint64_t sequence, char (&out)[kSequenceDigits])
 {
-    for (int i = 7; i >= 0; --i, sequence >>= 8)
-        out[i] = static_cast<char>(sequence & 0xff);
-}
-
-std::uint64_t decodeSequence(const char in[8])
-{
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i)
-        v = (v << 8) | static_cast<unsigned char>(in[i]);
-    return v;
+    return std::size_t(std::to_chars(out, out + kSequenceDigits, sequence).ptr - out);
 }
 
 std::uint64_t messageSequence(const rd_kafka_message_t *m)
@@ -74,9 +67,12 @@ std::uint64_t messageSequence(const rd_kafka_message_t *m)
         return 0;
     const void *value = nullptr;
     std::size_t size = 0;
-    if (rd_kafka_header_get_last(headers, kSequenceHeader, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR || size != 8)
+    if (rd_kafka_header_get_last(headers, kSequenceHeader, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR || !value)
         return 0;
-    return decodeSequence(static_cast<const char *>(value));
+    const char *text = static_cast<const char *>(value);
+    std::uint64_t sequence = 0;
+    const auto [end, ec] = std::from_chars(text, text + size, sequence);
+    return ec == std::errc() && end == text + size ? sequence : 0;
 }
 
 } // namespace txpulse::kafka

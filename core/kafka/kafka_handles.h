@@ -80,11 +80,13 @@ using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResou
 Error toError(rd_kafka_resp_err_t err, const QString &context = {});
 bool isRetriable(rd_kafka_resp_err_t err);
 
-// The header "seq": Transaction::sequence, 8 bytes big-endian (KafkaProducer writes it, KafkaConsumer reads it).
+// The header "seq": Transaction::sequence in decimal ASCII, so any client reads it (kcat -f '%h' shows seq=42).
+// KafkaProducer writes it, KafkaConsumer reads it.
 inline constexpr const char *kSequenceHeader = "seq";
-void encodeSequence(std::uint64_t sequence, char out[8]);
-std::uint64_t decodeSequence(const char in[8]);
-// The "seq" header of a consumed message; 0 when it has none (written by another producer or an older release).
+inline constexpr std::size_t kSequenceDigits = 20; // the most a uint64 has
+std::size_t formatSequence(std::uint64_t sequence, char (&out)[kSequenceDigits]); // returns the length
+// The "seq" header of a consumed message; 0 when it has none or it is not a decimal number (written by another
+// producer or an older release).
 std::uint64_t messageSequence(const rd_kafka_message_t *m);
 
 } // namespace txpulse::kafka

@@ -36,13 +36,26 @@ struct OutMessage {
     OutMessage *next = nullptr;
 };
 
+// A spooled message's sequence: 8 bytes big-endian in the record's header field (releases before it kept the
+// received_ms text there, 13 bytes, which spooledSequence() ignores).
 QByteArray spoolHeader(std::uint64_t sequence)
 {
     if (sequence == 0)
         return {};
     QByteArray out(8, Qt::Uninitialized);
-    kafka::encodeSequence(sequence, out.data());
+    for (int i = 7; i >= 0; --i, sequence >>= 8)
+        out[i] = static_cast<char>(sequence & 0xff);
     return out;
+}
+
+std::uint64_t spooledSequence(const QByteArray &header)
+{
+    if (header.size() != 8)
+        return 0;
+    std::uint64_t v = 0;
+    for (const char c : header)
+        v = (v << 8) | static_cast<unsigned char>(c);
+    return v;
 }
 
 // The messages librdkafka holds, in the order they were handed over. Intrusive, so handing a message over and
@@ -225,11 +238,10 @@ struct KafkaProducer::Impl {
         vu[5].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
         vu[5].u.i = 0; // no copy, no free: `value` lives in OutMessage until the delivery report
         std::size_t n = 6;
-        char seq[8];
+        char seq[kafka::kSequenceDigits];
         if (msg->sequence != 0) {
-            kafka::encodeSequence(msg->sequence, seq);
             vu[6].vtype = RD_KAFKA_VTYPE_HEADER;
-            vu[6].u.header = {kafka::kSequenceHeader, seq, sizeof seq};
+            vu[6].u.header = {kafka::kSequenceHeader, seq, static_cast<ssize_t>(kafka::formatSequence(msg->sequence, seq))};
             n = 7;
         }
 
@@ -340,7 +352,7 @@ struct KafkaProducer::Impl {
             msg->key = std::move(r.key);
             msg->value = std::move(r.value);
             msg->timestampMs = r.timestampMs;
-            msg->sequence = r.header.size() == 8 ? kafka::decodeSequence(r.header.constData()) : 0;
+            msg->sequence = spooledSequence(r.header);
             msg->segment = segment->id;
             pending.push_back(std::move(msg));
         }

@@ -39,7 +39,7 @@ struct Transaction {
                                        // travels as the Kafka message's timestamp (CreateTime)
     std::uint64_t sequence = 0;        // its running number in the ingest process that received it (0:
                                        // unknown): arrival order among messages of the same millisecond;
-                                       // travels as the Kafka header "seq" (8 bytes, big-endian)
+                                       // travels as the Kafka header "seq" (decimal)
 
     std::int64_t minute() const { return floorDiv(time, 60); }
 

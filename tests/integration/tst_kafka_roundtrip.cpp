@@ -22,6 +22,7 @@
 #include <QEventLoop>
 
 #include <atomic>
+#include <limits>
 #include <map>
 #include <memory>
 
@@ -168,6 +169,8 @@ private Q_SLOTS:
         QHash<QString, int> indexOf;
         for (int i = 0; i < count; ++i) {
             txs[std::size_t(i)].receivedMs = base + i; // distinct, so the timestamp is checked per message
+            // The ingest's sequence: large ones too (20 digits); every tenth has none (no header is sent).
+            txs[std::size_t(i)].sequence = i % 10 == 0 ? 0 : std::numeric_limits<std::uint64_t>::max() - std::uint64_t(i);
             indexOf.insert(QString::fromStdString(txs[std::size_t(i)].hash), i);
         }
         QCOMPARE(indexOf.size(), count); // unique hashes
@@ -206,6 +209,7 @@ private Q_SLOTS:
             const Transaction &sent = txs[std::size_t(indexOf.value(h))];
             QCOMPARE(t.raw, sent.raw); // bytes intact
             QCOMPARE(t.receivedMs, sent.receivedMs); // CreateTime carries it exactly
+            QCOMPARE(t.sequence, sent.sequence);     // and the "seq" header the sequence
         }
         QCOMPARE(seen.size(), count);
         QSignalSpy closed(&consumer, &KafkaConsumer::closed);
