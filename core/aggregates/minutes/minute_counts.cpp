@@ -42,7 +42,7 @@ void MinuteCounts::Redis::encodeApply(const RedisApplyBatch &b, RedisCommand &cm
         ++counts[b.items[i].minute];
     cmd.argInt(std::int64_t(counts.size()));
     for (const auto &[minute, count] : counts)
-        cmd.argInt(minute).argInt(count).argInt(b.minuteTtl(minute));
+        cmd.argInt(minute).argInt(b.minuteTtl(minute)).argInt(count);
 }
 
 void MinuteCounts::Redis::queueRead(const RedisReadContext &ctx, std::vector<RedisCommand> &cmds)

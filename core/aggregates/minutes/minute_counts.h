@@ -42,7 +42,7 @@ public:
     struct Redis {
         static constexpr const char *kLua = ":/txpulse/lua/minute_counts.lua";
         static constexpr std::size_t kReadCommands = 1;
-        // nMinutes, then (minute, count, ttl) per minute
+        // nMinutes, then (minute, ttl, count) per minute
         static void encodeApply(const RedisApplyBatch &b, RedisCommand &cmd);
         static void queueRead(const RedisReadContext &ctx, std::vector<RedisCommand> &cmds); // MGET c:<m>...
         static Expected<void> parseRead(const RedisReadContext &ctx, const RedisReply *replies, View &view);

@@ -2,20 +2,15 @@
 -- A chunk of the scripts RedisStore composes (store/lua/): it returns its apply, expire and migrate functions.
 local A = {}
 
--- ARGV[i] = nMinutes, then (minute, count, ttl) per minute. Returns the index after its arguments.
+local function incrementBy(k, v) redis.call('INCRBY', k, v) end
+
+-- ARGV[i] = nMinutes, then (minute, ttl, count) per minute. Returns the index after its arguments.
 function A.apply(P, ARGV, i, ctx)
   local n = tonumber(ARGV[i])
-  i = i + 1
-  if n == 0 then return i end
-  local mk = P .. 'minutes'
-  for j = i, i + 3 * n - 1, 3 do
-    local ck = P .. 'c:' .. ARGV[j]
-    redis.call('INCRBY', ck, ARGV[j + 1])
-    redis.call('EXPIRE', ck, ARGV[j + 2])
-    redis.call('ZADD', mk, ARGV[j], ARGV[j])
-  end
-  redis.call('EXPIRE', mk, ctx.keyTtl)
-  return i + 3 * n
+  if n == 0 then return i + 1 end
+  i = writeMinuteKeys(P, ARGV, i + 1, n, 'c:', 'minutes', incrementBy)
+  redis.call('EXPIRE', P .. 'minutes', ctx.keyTtl)
+  return i
 end
 
 -- The minutes <= target leave the window.

@@ -117,15 +117,7 @@ end
 -- needs its pairs once, and a string costs half the memory of a hash.
 function A.apply(P, ARGV, i, ctx)
   local nMin, total, nAddr = tonumber(ARGV[i]), ARGV[i + 1], tonumber(ARGV[i + 2])
-  i = i + 3
-  local rmk = P .. 'rank:minutes'
-  for j = i, i + 3 * nMin - 1, 3 do
-    local bk = P .. 'b:' .. ARGV[j]
-    redis.call('APPEND', bk, ARGV[j + 2])
-    redis.call('EXPIRE', bk, ARGV[j + 1])
-    redis.call('ZADD', rmk, ARGV[j], ARGV[j])
-  end
-  i = i + 3 * nMin
+  i = writeMinuteKeys(P, ARGV, i + 3, nMin, 'b:', 'rank:minutes', appendTo)
   if nAddr > 0 then
     addToRanking(P, ARGV, i, i + nAddr - 1, cmsgpack.unpack(ARGV[i + nAddr]), 1 - i, -1)
   end

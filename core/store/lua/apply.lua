@@ -42,15 +42,8 @@ if #known > 0 then return {1, known} end
 for c = k0, kEnd, 1000 do
   redis.call('SADD', dk, unpack(ARGV, c, math.min(c + 999, kEnd)))
 end
-local s0 = kEnd + 1
 local smk = P .. 'seen:minutes'
-for i = s0, s0 + 3 * nSeenMin - 1, 3 do
-  local sk = P .. 's:' .. ARGV[i]
-  redis.call('APPEND', sk, ARGV[i + 2])
-  redis.call('EXPIRE', sk, ARGV[i + 1])
-  redis.call('ZADD', smk, ARGV[i], ARGV[i])
-end
-local i = s0 + 3 * nSeenMin
+local i = writeMinuteKeys(P, ARGV, kEnd + 1, nSeenMin, 's:', 'seen:minutes', appendTo)
 for _, A in ipairs(AGGREGATES) do
   i = A.apply(P, ARGV, i, ctx)
 end

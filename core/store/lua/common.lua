@@ -1,5 +1,20 @@
 -- What the store host's scripts share (RedisStore composes: this, then every aggregate's chunk as AGGREGATES,
 -- then the script's own body).
+-- For n (minute, ttl, value) triples from ARGV[i]: write(key, value) on the key P .. kind .. minute, its TTL, and
+-- the minute in the ZSET P .. index. Every per-minute key (the dedupe lists, the aggregates') is written so.
+-- Returns the index after the triples.
+local function writeMinuteKeys(P, ARGV, i, n, kind, index, write)
+  local ik = P .. index
+  for j = i, i + 3 * n - 1, 3 do
+    local k = P .. kind .. ARGV[j]
+    write(k, ARGV[j + 2])
+    redis.call('EXPIRE', k, ARGV[j + 1])
+    redis.call('ZADD', ik, ARGV[j], ARGV[j])
+  end
+  return i + 3 * n
+end
+local function appendTo(k, v) redis.call('APPEND', k, v) end
+
 -- Dedupe: `seen` is a SET of dedupe keys (one O(1) lookup per hash, whatever minute it was counted in);
 -- `s:<minute>` holds the keys whose event minute that is (msgpack arrays of strings, one appended per batch) so
 -- expire() can remove them from `seen` when the minute leaves; `seen:minutes` is the ZSET of those minutes.
