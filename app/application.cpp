@@ -60,6 +60,17 @@ auto callBlocking(Worker *worker, Method method, Args &&...args)
     }
 }
 
+// --clock replay: `clock` follows the event times of every batch `source` emits. Direct: it runs on the
+// source's thread as the batch is emitted, before anyone aggregates it.
+template<typename Source>
+void observeEventTimes(Source *source, EventClock *clock)
+{
+    QObject::connect(source, &Source::batchReady, source, [clock](const TxBatchPtr &batch) {
+        for (const Transaction &tx : batch->transactions)
+            clock->observe(tx.time * 1000);
+    }, Qt::DirectConnection);
+}
+
 } // namespace
 
 Application::Application(Config config, QObject *parent)
@@ -123,14 +134,8 @@ Expected<void> Application::start()
         m_credit = std::make_unique<FlowCredit>(m_stats, kInFlightHigh, kInFlightLow);
         m_ingest->setFlowCredit(m_credit.get());
         m_feed = createFeedClient();
-        if (m_eventClock) {
-            EventClock *clock = m_eventClock;
-            // Direct: runs on the ingest thread as the batch is emitted, before anyone aggregates it.
-            connect(m_ingest, &IngestWorker::batchReady, m_ingest, [clock](const TxBatchPtr &batch) {
-                for (const Transaction &tx : batch->transactions)
-                    clock->observe(tx.time * 1000);
-            }, Qt::DirectConnection);
-        }
+        if (m_eventClock)
+            observeEventTimes(m_ingest.data(), m_eventClock);
         if (m_ingestView) // moved onto the ingest thread below: a direct call as each batch goes out
             connect(m_ingest, &IngestWorker::batchReady, m_ingestView, &IngestView::add);
         else if (!produces)
@@ -152,13 +157,8 @@ Expected<void> Application::start()
     if (consumes) {
         m_consumer = new KafkaConsumer(m_config, m_stats, *m_clock);
         connect(&m_consumerThread, &QThread::started, m_consumer, &KafkaConsumer::start);
-        if (m_eventClock) {
-            EventClock *clock = m_eventClock;
-            connect(m_consumer, &KafkaConsumer::batchReady, m_consumer, [clock](const TxBatchPtr &batch) {
-                for (const Transaction &tx : batch->transactions)
-                    clock->observe(tx.time * 1000);
-            }, Qt::DirectConnection);
-        }
+        if (m_eventClock)
+            observeEventTimes(m_consumer.data(), m_eventClock);
         connect(m_consumer, &KafkaConsumer::batchReady, m_aggregator, &Aggregator::apply);
         connect(m_aggregator, &Aggregator::batchApplied, m_consumer, &KafkaConsumer::batchApplied);
         connect(m_aggregator, &Aggregator::storeDataLost, m_consumer, &KafkaConsumer::rewindToWindow);

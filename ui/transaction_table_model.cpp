@@ -2,33 +2,17 @@
 
 #include "format.h"
 
-#include <QFontDatabase>
 #include <QLocale>
 
 namespace txpulse::ui {
 
-TransactionTableModel::TransactionTableModel(QObject *parent)
-    : QAbstractTableModel(parent), m_snapshot(std::make_shared<const Snapshot>())
+TransactionTableModel::TransactionTableModel(QObject *parent) : SnapshotTableModel(ColumnCount, Hash, parent)
 {
 }
 
-void TransactionTableModel::setSnapshot(SnapshotPtr snapshot)
+int TransactionTableModel::rowsIn(const Snapshot &s) const
 {
-    if (!snapshot || snapshot == m_snapshot)
-        return;
-    const int before = rowCount();
-    const int after = static_cast<int>(snapshot->latest.size());
-    if (before != after) {
-        beginResetModel();
-        m_snapshot = std::move(snapshot);
-        reorder();
-        endResetModel();
-        return;
-    }
-    m_snapshot = std::move(snapshot);
-    reorder();
-    if (after > 0)
-        Q_EMIT dataChanged(index(0, 0), index(after - 1, ColumnCount - 1));
+    return static_cast<int>(s.latest.size());
 }
 
 void TransactionTableModel::setUtc(bool utc)
@@ -41,26 +25,16 @@ void TransactionTableModel::setUtc(bool utc)
         Q_EMIT dataChanged(index(0, Time), index(rowCount() - 1, Time));
 }
 
-int TransactionTableModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : static_cast<int>(m_snapshot->latest.size());
-}
-
-int TransactionTableModel::columnCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
 const Transaction *TransactionTableModel::transactionAt(int row) const
 {
     if (row < 0 || row >= rowCount())
         return nullptr;
-    return &m_snapshot->latest[static_cast<std::size_t>(m_rows.source(row))];
+    return &shown().latest[static_cast<std::size_t>(sourceOf(row))];
 }
 
 QVariant TransactionTableModel::sortKey(int sourceRow, int column) const
 {
-    const Transaction &tx = m_snapshot->latest[static_cast<std::size_t>(sourceRow)];
+    const Transaction &tx = shown().latest[static_cast<std::size_t>(sourceRow)];
     switch (column) {
     // Ties on time keep the feed's arrival order: newest first is sourceRow ascending.
     case Time: return static_cast<qlonglong>(tx.time) * 1000 - sourceRow;
@@ -72,12 +46,6 @@ QVariant TransactionTableModel::sortKey(int sourceRow, int column) const
     case Size: return static_cast<qlonglong>(tx.size);
     default: return {};
     }
-}
-
-void TransactionTableModel::reorder()
-{
-    m_rows.rebuild(static_cast<int>(m_snapshot->latest.size()),
-                   [this](int row, int column) { return sortKey(row, column); });
 }
 
 QVariant TransactionTableModel::data(const QModelIndex &index, int role) const
@@ -98,7 +66,7 @@ QVariant TransactionTableModel::data(const QModelIndex &index, int role) const
         case Size: return locale.toString(static_cast<qlonglong>(tx->size));
         }
         break;
-    case kSortRole: return sortKey(m_rows.source(index.row()), index.column());
+    case kSortRole: return sortKey(sourceOf(index.row()), index.column());
     case Qt::ToolTipRole:
         switch (index.column()) {
         case Hash: return tr("%1\nDouble-click for the raw message").arg(QString::fromStdString(tx->hash));
@@ -112,45 +80,28 @@ QVariant TransactionTableModel::data(const QModelIndex &index, int role) const
         default: break;
         }
         break;
-    case Qt::TextAlignmentRole:
-        return index.column() == Hash || index.column() == Time ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                                                : QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    case Qt::FontRole:
-        if (index.column() == Hash)
-            return QFontDatabase::systemFont(QFontDatabase::FixedFont);
-        break;
     default: break;
     }
-    return {};
+    return cellStyle(index.column(), role);
 }
 
-QVariant TransactionTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+bool TransactionTableModel::isTextColumn(int column) const
 {
-    if (orientation != Qt::Horizontal)
-        return {};
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case Time: return m_utc ? tr("Time (UTC)") : tr("Time");
-        case Hash: return tr("Hash");
-        case Inputs: return tr("Inputs");
-        case Outputs: return tr("Outputs");
-        case TotalBtc: return tr("Total BTC");
-        case Fee: return tr("Fee (sat)");
-        case Size: return tr("Size (B)");
-        }
+    return column == Hash || column == Time;
+}
+
+QVariant TransactionTableModel::headerText(int section) const
+{
+    switch (section) {
+    case Time: return m_utc ? tr("Time (UTC)") : tr("Time");
+    case Hash: return tr("Hash");
+    case Inputs: return tr("Inputs");
+    case Outputs: return tr("Outputs");
+    case TotalBtc: return tr("Total BTC");
+    case Fee: return tr("Fee (sat)");
+    case Size: return tr("Size (B)");
+    default: return {};
     }
-    if (role == Qt::TextAlignmentRole)
-        return section == Hash || section == Time ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
-                                                  : QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    return {};
-}
-
-void TransactionTableModel::sort(int column, Qt::SortOrder order)
-{
-    beginResetModel();
-    m_rows.setSort(column, order);
-    reorder();
-    endResetModel();
 }
 
 } // namespace txpulse::ui

@@ -6,6 +6,23 @@
 
 namespace txpulse::aggregates {
 
+ReadContext ReadContext::at(std::int64_t nowMs, const ReadRequest &request, int windowMinutes)
+{
+    ReadContext ctx;
+    ctx.nowMs = nowMs;
+    ctx.nowMinute = storedetail::minuteOfMs(nowMs);
+    ctx.minutes = storedetail::clampMinutes(request.minutes);
+    ctx.firstMinute = ctx.nowMinute - ctx.minutes + 1;
+    ctx.floor = storedetail::windowFloor(nowMs, windowMinutes);
+    ctx.topN = request.topN;
+    return ctx;
+}
+
+bool ReadContext::overlapsSeries(const Gap &g) const
+{
+    return storedetail::gapOverlaps(g, firstMinute * 60'000, (nowMinute + 1) * 60'000, nowMs);
+}
+
 bool ReadContext::inGap(std::int64_t minute) const
 {
     return gaps && std::any_of(gaps->begin(), gaps->end(), [&](const Gap &g) {

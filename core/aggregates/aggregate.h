@@ -55,6 +55,11 @@ struct ReadContext {
     int topN = 0;
     const std::vector<Gap> *gaps = nullptr; // overlapping the series, oldest first
 
+    // The window arithmetic for `request` at nowMs, in a window of `windowMinutes`; gaps left unset.
+    static ReadContext at(std::int64_t nowMs, const ReadRequest &request, int windowMinutes);
+
+    // True when gap g overlaps the per-minute series (it then belongs in `gaps`).
+    bool overlapsSeries(const Gap &g) const;
     // True when minute m overlaps a gap: a minute with no data there is a gap, not a zero.
     bool inGap(std::int64_t minute) const;
 };

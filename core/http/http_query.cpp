@@ -1,5 +1,7 @@
 #include "http/http_query.h"
 
+#include "support/hex.h"
+
 #include <algorithm>
 
 namespace txpulse::http {
@@ -9,17 +11,6 @@ namespace {
 Error paramError(const QByteArray &reason)
 {
     return Error{QStringLiteral("http.param"), QString::fromUtf8(reason), false};
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 } // namespace
@@ -35,8 +26,8 @@ Expected<QByteArray> percentDecode(QByteArrayView text)
         }
         if (i + 2 >= text.size())
             return paramError("malformed percent-encoding");
-        const int hi = hexValue(text[i + 1]);
-        const int lo = hexValue(text[i + 2]);
+        const int hi = hexDigitValue(text[i + 1]);
+        const int lo = hexDigitValue(text[i + 2]);
         if (hi < 0 || lo < 0)
             return paramError("malformed percent-encoding");
         out.append(static_cast<char>(hi * 16 + lo));

@@ -14,65 +14,35 @@
 
 namespace txpulse::kafka {
 
-// Null-safe deleters, one per handle type, so every handle is a unique_ptr and no path can leak or
-// double-free. rd_kafka_t's deleter does not close a consumer: call rd_kafka_consumer_close() first.
-struct HandleDeleter {
-    void operator()(rd_kafka_t *p) const { if (p) rd_kafka_destroy(p); }
-};
-struct ConfDeleter {
-    void operator()(rd_kafka_conf_t *p) const { if (p) rd_kafka_conf_destroy(p); }
-};
-struct TopicDeleter {
-    void operator()(rd_kafka_topic_t *p) const { if (p) rd_kafka_topic_destroy(p); }
-};
-struct TopicPartitionListDeleter {
-    void operator()(rd_kafka_topic_partition_list_t *p) const { if (p) rd_kafka_topic_partition_list_destroy(p); }
-};
-struct HeadersDeleter {
-    void operator()(rd_kafka_headers_t *p) const { if (p) rd_kafka_headers_destroy(p); }
-};
-struct MessageDeleter {
-    void operator()(rd_kafka_message_t *p) const { if (p) rd_kafka_message_destroy(p); }
-};
-struct QueueDeleter {
-    void operator()(rd_kafka_queue_t *p) const { if (p) rd_kafka_queue_destroy(p); }
-};
-struct EventDeleter {
-    void operator()(rd_kafka_event_t *p) const { if (p) rd_kafka_event_destroy(p); }
-};
-struct MetadataDeleter {
-    void operator()(const rd_kafka_metadata_t *p) const { if (p) rd_kafka_metadata_destroy(p); }
-};
-struct AdminOptionsDeleter {
-    void operator()(rd_kafka_AdminOptions_t *p) const { if (p) rd_kafka_AdminOptions_destroy(p); }
-};
-struct NewTopicDeleter {
-    void operator()(rd_kafka_NewTopic_t *p) const { if (p) rd_kafka_NewTopic_destroy(p); }
-};
-struct DeleteTopicDeleter {
-    void operator()(rd_kafka_DeleteTopic_t *p) const { if (p) rd_kafka_DeleteTopic_destroy(p); }
-};
-struct ErrorObjectDeleter {
-    void operator()(rd_kafka_error_t *p) const { if (p) rd_kafka_error_destroy(p); }
-};
-struct ConfigResourceDeleter {
-    void operator()(rd_kafka_ConfigResource_t *p) const { if (p) rd_kafka_ConfigResource_destroy(p); }
+// A null-safe deleter calling librdkafka's `destroy` for its handle type, so every handle is a unique_ptr
+// and no path can leak or double-free. rd_kafka_t's deleter does not close a consumer: call
+// rd_kafka_consumer_close() first.
+template <auto destroy>
+struct Deleter {
+    template <typename T>
+    void operator()(T *p) const
+    {
+        if (p)
+            destroy(p);
+    }
 };
 
-using HandlePtr = std::unique_ptr<rd_kafka_t, HandleDeleter>;
-using ConfPtr = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
-using TopicPtr = std::unique_ptr<rd_kafka_topic_t, TopicDeleter>;
-using TopicPartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, TopicPartitionListDeleter>;
-using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, HeadersDeleter>;
-using MessagePtr = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
-using QueuePtr = std::unique_ptr<rd_kafka_queue_t, QueueDeleter>;
-using EventPtr = std::unique_ptr<rd_kafka_event_t, EventDeleter>;
-using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter>;
-using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter>;
-using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>;
-using DeleteTopicPtr = std::unique_ptr<rd_kafka_DeleteTopic_t, DeleteTopicDeleter>;
-using ErrorObjectPtr = std::unique_ptr<rd_kafka_error_t, ErrorObjectDeleter>;
-using ConfigResourcePtr = std::unique_ptr<rd_kafka_ConfigResource_t, ConfigResourceDeleter>;
+using HandlePtr = std::unique_ptr<rd_kafka_t, Deleter<rd_kafka_destroy>>;
+using ConfPtr = std::unique_ptr<rd_kafka_conf_t, Deleter<rd_kafka_conf_destroy>>;
+using TopicPtr = std::unique_ptr<rd_kafka_topic_t, Deleter<rd_kafka_topic_destroy>>;
+using TopicPartitionListPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, Deleter<rd_kafka_topic_partition_list_destroy>>;
+using HeadersPtr = std::unique_ptr<rd_kafka_headers_t, Deleter<rd_kafka_headers_destroy>>;
+using MessagePtr = std::unique_ptr<rd_kafka_message_t, Deleter<rd_kafka_message_destroy>>;
+using QueuePtr = std::unique_ptr<rd_kafka_queue_t, Deleter<rd_kafka_queue_destroy>>;
+using EventPtr = std::unique_ptr<rd_kafka_event_t, Deleter<rd_kafka_event_destroy>>;
+using MetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, Deleter<rd_kafka_metadata_destroy>>;
+using AdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, Deleter<rd_kafka_AdminOptions_destroy>>;
+using NewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, Deleter<rd_kafka_NewTopic_destroy>>;
+using DeleteTopicPtr = std::unique_ptr<rd_kafka_DeleteTopic_t, Deleter<rd_kafka_DeleteTopic_destroy>>;
+using ErrorObjectPtr = std::unique_ptr<rd_kafka_error_t, Deleter<rd_kafka_error_destroy>>;
+using ConfigResourcePtr =
+    std::unique_ptr<rd_kafka_ConfigResource_t, Deleter<rd_kafka_ConfigResource_destroy>>;
 
 // The one translation of librdkafka's error codes into txpulse::Error: code "kafka.<name>" (e.g.
 // "kafka.transport", "kafka.msg_timed_out", "kafka.topic_already_exists"), librdkafka's description plus

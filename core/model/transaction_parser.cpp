@@ -1,11 +1,14 @@
 #include "model/transaction_parser.h"
 
+#include "support/hex.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
 #include <cstring>
 #include <utility>
 #include <string_view>
+#include <vector>
 
 namespace txpulse {
 
@@ -26,12 +29,7 @@ bool isHex64(std::string_view s)
 {
     if (s.size() != 64)
         return false;
-    for (const char c : s) {
-        const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-        if (!hex)
-            return false;
-    }
-    return true;
+    return std::all_of(s.begin(), s.end(), [](char c) { return hexDigitValue(c) >= 0; });
 }
 
 // Nesting depth of a JSON text, not counting brackets inside strings. Stops counting past `limit`.
@@ -135,6 +133,26 @@ public:
         return fail(isSyntaxError(e) ? ParseError::InvalidJson : typeError, simdjsonDetail(e, where));
     }
 
+    // Walks the fields of `object` in order: onField(key, value) reads one and returns false on a failure,
+    // which ends the walk. A field or key simdjson cannot read fails as `error` (InvalidJson when it is a
+    // syntax error), named `where` or `whereKey`.
+    template <typename OnField>
+    bool readFields(od::object &object, ParseError error, std::string_view where, std::string_view whereKey,
+                    OnField onField)
+    {
+        for (auto fieldResult : object) {
+            od::field field;
+            if (const auto e = std::move(fieldResult).get(field))
+                return failJson(e, error, where);
+            std::string_view key;
+            if (const auto e = field.unescaped_key().get(key))
+                return failJson(e, error, whereKey);
+            if (!onField(key, field.value()))
+                return false;
+        }
+        return true;
+    }
+
     bool readX(od::value &xValue)
     {
         od::object x;
@@ -144,14 +162,7 @@ public:
         bool haveHash = false;
         bool haveTime = false;
         bool haveOut = false;
-        for (auto fieldResult : x) {
-            od::field field;
-            if (const auto e = std::move(fieldResult).get(field))
-                return failJson(e, ParseError::InvalidJson, "x");
-            std::string_view key;
-            if (const auto e = field.unescaped_key().get(key))
-                return failJson(e, ParseError::InvalidJson, "x key");
-            od::value &v = field.value();
+        const auto readField = [&](std::string_view key, od::value &v) {
             if (key == "hash") {
                 std::string_view hash;
                 if (const auto e = v.get_string().get(hash))
@@ -176,18 +187,19 @@ public:
                     return fail(ParseError::BadSize, "x.size out of range");
                 m_tx.size = size;
             } else if (key == "inputs") {
-                if (!readInputs(v))
-                    return false;
+                return readInputs(v);
             } else if (key == "out") {
-                if (!readOutputs(v))
-                    return false;
                 haveOut = true;
+                return readOutputs(v);
             } else if (const auto e = skipWithinDepth(v, 3)) {
                 return failJson(e, ParseError::InvalidJson, "x");
             }
             // Everything else (ver, lock_time, vin_sz, relayed_by, tx_index, weight, ...) carries nothing
             // we use; on-demand skips it unread, so its type does not matter.
-        }
+            return true;
+        };
+        if (!readFields(x, ParseError::InvalidJson, "x", "x key", readField))
+            return false;
         if (!haveHash)
             return fail(ParseError::BadHash, "x.hash missing");
         if (!haveTime)
@@ -260,37 +272,17 @@ private:
 
     bool readInputs(od::value &v)
     {
-        od::array arr;
-        if (const auto e = v.get_array().get(arr))
-            return failJson(e, ParseError::BadInputs, "x.inputs is not an array");
-        m_tx.inputs.clear();
-        for (auto elementResult : arr) {
-            od::value element;
-            if (const auto e = elementResult.get(element))
-                return failJson(e, ParseError::BadInputs, "x.inputs");
-            if (m_tx.inputs.size() >= TransactionParser::kMaxItems)
-                return fail(ParseError::TooManyItems, "too many inputs");
-            TxInput &in = m_tx.inputs.emplace_back();
-            od::object input;
-            if (const auto e = element.get_object().get(input))
-                return failJson(e, ParseError::BadInputs, "an input is not an object");
-            for (auto fieldResult : input) {
-                od::field field;
-                if (const auto e = std::move(fieldResult).get(field))
-                    return failJson(e, ParseError::BadInputs, "input");
-                std::string_view key;
-                if (const auto e = field.unescaped_key().get(key))
-                    return failJson(e, ParseError::BadInputs, "input key");
-                if (key == "prev_out") {
-                    if (!readPrevOut(field.value(), in))
-                        return false;
-                } else if (const auto e = skipWithinDepth(field.value(), 5)) {
-                    return failJson(e, ParseError::InvalidJson, "input");
-                }
+        return readItems(v, m_tx.inputs, kInputs, [this](TxInput &in, od::object &input) {
+            const auto readField = [this, &in](std::string_view key, od::value &value) {
+                if (key == "prev_out")
+                    return readPrevOut(value, in);
                 // script, sequence (exceeds int32), witness: not used.
-            }
-        }
-        return true;
+                if (const auto e = skipWithinDepth(value, 5))
+                    return failJson(e, ParseError::InvalidJson, "input");
+                return true;
+            };
+            return readFields(input, ParseError::BadInputs, "input", "input key", readField);
+        });
     }
 
     bool readPrevOut(od::value &v, TxInput &in)
@@ -304,72 +296,86 @@ private:
         od::object prevOut;
         if (const auto e = v.get_object().get(prevOut))
             return failJson(e, ParseError::BadInputs, "prev_out is not an object");
-        for (auto fieldResult : prevOut) {
-            od::field field;
-            if (const auto e = std::move(fieldResult).get(field))
-                return failJson(e, ParseError::BadInputs, "prev_out");
-            std::string_view key;
-            if (const auto e = field.unescaped_key().get(key))
-                return failJson(e, ParseError::BadInputs, "prev_out key");
-            if (key == "addr") {
-                if (!readAddress(field.value(), in.address, "inputs[].prev_out.addr"))
-                    return false;
-            } else if (key == "value") {
+        const auto readField = [this, &in](std::string_view key, od::value &value) {
+            if (key == "addr")
+                return readAddress(value, in.address, "inputs[].prev_out.addr");
+            if (key == "value") {
                 bool valueIsNull = false;
-                if (const auto e = field.value().is_null().get(valueIsNull))
+                if (const auto e = value.is_null().get(valueIsNull))
                     return failJson(e, ParseError::BadValue, "inputs[].prev_out.value");
                 if (valueIsNull) {
                     in.value.reset();
-                    continue;
+                    return true;
                 }
-                std::int64_t value = 0;
-                if (!readValue(field.value(), value, "inputs[].prev_out.value"))
+                std::int64_t amount = 0;
+                if (!readValue(value, amount, "inputs[].prev_out.value"))
                     return false;
-                in.value = value;
-            } else if (const auto e = skipWithinDepth(field.value(), 6)) {
-                return failJson(e, ParseError::InvalidJson, "prev_out");
+                in.value = amount;
+                return true;
             }
-        }
-        return true;
+            if (const auto e = skipWithinDepth(value, 6))
+                return failJson(e, ParseError::InvalidJson, "prev_out");
+            return true;
+        };
+        return readFields(prevOut, ParseError::BadInputs, "prev_out", "prev_out key", readField);
     }
 
     bool readOutputs(od::value &v)
     {
+        return readItems(v, m_tx.outputs, kOutputs, [this](TxOutput &out, od::object &output) {
+            bool haveValue = false;
+            const auto readField = [this, &out, &haveValue](std::string_view key, od::value &value) {
+                if (key == "addr")
+                    return readAddress(value, out.address, "out[].addr");
+                if (key == "value") {
+                    haveValue = true;
+                    return readValue(value, out.value, "out[].value");
+                }
+                if (const auto e = skipWithinDepth(value, 5))
+                    return failJson(e, ParseError::InvalidJson, "output");
+                return true;
+            };
+            if (!readFields(output, ParseError::BadOutputs, "output", "output key", readField))
+                return false;
+            if (!haveValue)
+                return fail(ParseError::BadOutputs, "out[].value missing");
+            return true;
+        });
+    }
+
+    // How one of the arrays x.inputs and x.out is named in the errors.
+    struct ArrayNames {
+        ParseError error;
+        const char *array;     // "x.inputs"
+        const char *tooMany;   // "too many inputs"
+        const char *notObject; // "an input is not an object"
+    };
+    static constexpr ArrayNames kInputs{ParseError::BadInputs, "x.inputs", "too many inputs",
+                                        "an input is not an object"};
+    static constexpr ArrayNames kOutputs{ParseError::BadOutputs, "x.out", "too many outputs",
+                                         "an output is not an object"};
+
+    // Reads an array of objects into `items` (cleared first, at most kMaxItems): readItem(item, object) fills
+    // each new item from its object.
+    template <typename Item, typename ReadItem>
+    bool readItems(od::value &v, std::vector<Item> &items, const ArrayNames &names, ReadItem readItem)
+    {
         od::array arr;
         if (const auto e = v.get_array().get(arr))
-            return failJson(e, ParseError::BadOutputs, "x.out is not an array");
-        m_tx.outputs.clear();
+            return failJson(e, names.error, std::string(names.array) + " is not an array");
+        items.clear();
         for (auto elementResult : arr) {
             od::value element;
             if (const auto e = elementResult.get(element))
-                return failJson(e, ParseError::BadOutputs, "x.out");
-            if (m_tx.outputs.size() >= TransactionParser::kMaxItems)
-                return fail(ParseError::TooManyItems, "too many outputs");
-            TxOutput &out = m_tx.outputs.emplace_back();
-            od::object output;
-            if (const auto e = element.get_object().get(output))
-                return failJson(e, ParseError::BadOutputs, "an output is not an object");
-            bool haveValue = false;
-            for (auto fieldResult : output) {
-                od::field field;
-                if (const auto e = std::move(fieldResult).get(field))
-                    return failJson(e, ParseError::BadOutputs, "output");
-                std::string_view key;
-                if (const auto e = field.unescaped_key().get(key))
-                    return failJson(e, ParseError::BadOutputs, "output key");
-                if (key == "addr") {
-                    if (!readAddress(field.value(), out.address, "out[].addr"))
-                        return false;
-                } else if (key == "value") {
-                    if (!readValue(field.value(), out.value, "out[].value"))
-                        return false;
-                    haveValue = true;
-                } else if (const auto e = skipWithinDepth(field.value(), 5)) {
-                    return failJson(e, ParseError::InvalidJson, "output");
-                }
-            }
-            if (!haveValue)
-                return fail(ParseError::BadOutputs, "out[].value missing");
+                return failJson(e, names.error, names.array);
+            if (items.size() >= TransactionParser::kMaxItems)
+                return fail(ParseError::TooManyItems, names.tooMany);
+            Item &item = items.emplace_back();
+            od::object object;
+            if (const auto e = element.get_object().get(object))
+                return failJson(e, names.error, names.notObject);
+            if (!readItem(item, object))
+                return false;
         }
         return true;
     }
@@ -452,34 +458,29 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
     bool haveOp = false;
     bool haveX = false;
     bool xBeforeOp = false;
-    for (auto fieldResult : root) {
-        od::field field;
-        if (const auto e = std::move(fieldResult).get(field))
-            return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
-        std::string_view key;
-        if (const auto e = field.unescaped_key().get(key))
-            return reject(ParseError::InvalidJson, simdjsonDetail(e, "key"));
+    const auto readRootField = [&](std::string_view key, od::value &v) {
         if (key == "op" && !haveOp) {
             std::string_view op;
-            if (const auto e = field.value().get_string().get(op)) {
+            if (const auto e = v.get_string().get(op)) {
                 if (isSyntaxError(e))
-                    return reject(ParseError::InvalidJson, simdjsonDetail(e, "op"));
-                return reject(ParseError::MissingOp, "op is not a string");
+                    return reader.fail(ParseError::InvalidJson, simdjsonDetail(e, "op"));
+                return reader.fail(ParseError::MissingOp, "op is not a string");
             }
             outcome.op.assign(op);
             haveOp = true;
         } else if (key == "x" && !haveX) {
             haveX = true;
-            if (!haveOp) {
+            if (!haveOp)
                 xBeforeOp = true; // read it in a second pass once we know what it is
-            } else if (outcome.op == "utx") {
-                if (!reader.readX(field.value()))
-                    return reject(reader.failure.error, std::move(reader.failure.detail));
-            }
-        } else if (const auto e = skipWithinDepth(field.value(), 2)) {
-            return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
+            else if (outcome.op == "utx")
+                return reader.readX(v);
+        } else if (const auto e = skipWithinDepth(v, 2)) {
+            return reader.failJson(e, ParseError::InvalidJson, "document");
         }
-    }
+        return true;
+    };
+    if (!reader.readFields(root, ParseError::InvalidJson, "document", "key", readRootField))
+        return reject(reader.failure.error, std::move(reader.failure.detail));
     // The root object is closed; anything after it makes the message invalid JSON.
     if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
         return reject(ParseError::InvalidJson, "trailing content after the top-level object");
@@ -503,22 +504,18 @@ ParseOutcome TransactionParser::parse(QByteArrayView message, const QByteArray &
         if (const auto e = doc.get_object().get(root))
             return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
         bool readIt = false;
-        for (auto fieldResult : root) {
-            od::field field;
-            if (const auto e = std::move(fieldResult).get(field))
-                return reject(ParseError::InvalidJson, simdjsonDetail(e, "document"));
-            std::string_view key;
-            if (const auto e = field.unescaped_key().get(key))
-                return reject(ParseError::InvalidJson, simdjsonDetail(e, "key"));
-            if (key == "x") {
-                if (!reader.readX(field.value()))
-                    return reject(reader.failure.error, std::move(reader.failure.detail));
-                readIt = true;
-                break;
-            }
+        const auto readFirstX = [&reader, &readIt](std::string_view key, od::value &v) {
+            if (key != "x")
+                return true;
+            readIt = reader.readX(v);
+            return false; // the first x only, as in the first pass
+        };
+        const bool walkedToEnd = reader.readFields(root, ParseError::InvalidJson, "document", "key", readFirstX);
+        if (!readIt) {
+            if (walkedToEnd)
+                return reject(ParseError::InvalidJson, "document: x not found when read again after op");
+            return reject(reader.failure.error, std::move(reader.failure.detail));
         }
-        if (!readIt)
-            return reject(ParseError::InvalidJson, "document: x not found when read again after op");
     }
 
     outcome.kind = ParseOutcome::Kind::Transaction;

@@ -96,16 +96,10 @@ Expected<StoreView> MemoryStore::read(const ReadRequest &request)
 {
     StoreView v;
     v.nowMs = m_clock.nowMs();
-    aggregates::ReadContext ctx;
-    ctx.nowMs = v.nowMs;
-    ctx.nowMinute = minuteOfMs(v.nowMs);
-    ctx.minutes = clampMinutes(request.minutes);
-    ctx.firstMinute = ctx.nowMinute - ctx.minutes + 1;
-    ctx.floor = windowFloor(v.nowMs, m_options.windowMinutes);
-    ctx.topN = request.topN;
+    aggregates::ReadContext ctx = aggregates::ReadContext::at(v.nowMs, request, m_options.windowMinutes);
     for (const auto &[from, to] : m_gaps) {
         const Gap g{from, to};
-        if (gapOverlaps(g, ctx.firstMinute * 60'000, (ctx.nowMinute + 1) * 60'000, v.nowMs))
+        if (ctx.overlapsSeries(g))
             v.gaps.push_back(g);
     }
     ctx.gaps = &v.gaps;

@@ -24,19 +24,14 @@ RedisReply convert(const redisReply *r)
     RedisReply out;
     if (!r)
         return out;
+    const auto text = [&out, r](RedisReply::Type type) {
+        out.type = type;
+        out.str = QByteArray(r->str, static_cast<qsizetype>(r->len));
+    };
     switch (r->type) {
-    case REDIS_REPLY_STRING:
-        out.type = RedisReply::Type::String;
-        out.str = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
-    case REDIS_REPLY_STATUS:
-        out.type = RedisReply::Type::Status;
-        out.str = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
-    case REDIS_REPLY_ERROR:
-        out.type = RedisReply::Type::Error;
-        out.str = QByteArray(r->str, static_cast<qsizetype>(r->len));
-        break;
+    case REDIS_REPLY_STRING: text(RedisReply::Type::String); break;
+    case REDIS_REPLY_STATUS: text(RedisReply::Type::Status); break;
+    case REDIS_REPLY_ERROR: text(RedisReply::Type::Error); break;
     case REDIS_REPLY_INTEGER:
         out.type = RedisReply::Type::Integer;
         out.integer = r->integer;

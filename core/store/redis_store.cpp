@@ -342,14 +342,8 @@ Expected<StoreView> RedisStore::read(const ReadRequest &request)
     StoreView v;
     v.nowMs = m_clock.nowMs();
     aggregates::RedisReadContext ctx;
-    aggregates::ReadContext &w = ctx.window;
-    w.nowMs = v.nowMs;
-    w.nowMinute = minuteOfMs(v.nowMs);
-    w.minutes = clampMinutes(request.minutes);
-    w.firstMinute = w.nowMinute - w.minutes + 1;
-    w.floor = windowFloor(v.nowMs, m_options.windowMinutes);
-    w.topN = request.topN;
-    w.gaps = &v.gaps;
+    ctx.window = aggregates::ReadContext::at(v.nowMs, request, m_options.windowMinutes);
+    ctx.window.gaps = &v.gaps;
     ctx.prefix = m_prefix;
     ctx.connection = &m_connection;
 
@@ -373,7 +367,7 @@ Expected<StoreView> RedisStore::read(const ReadRequest &request)
         if (colon < 0)
             continue;
         const Gap gap{g.str.left(colon).toLongLong(), g.str.mid(colon + 1).toLongLong()};
-        if (gapOverlaps(gap, w.firstMinute * 60'000, (w.nowMinute + 1) * 60'000, v.nowMs))
+        if (ctx.window.overlapsSeries(gap))
             v.gaps.push_back(gap);
     }
     Expected<void> parsed;

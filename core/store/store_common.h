@@ -5,6 +5,7 @@
 
 #include "model/transaction.h"
 #include "store/store_types.h"
+#include "support/hex.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -48,21 +49,12 @@ inline int clampMinutes(int requested)
 // dedupe memory and makes "ABC..." and "abc..." the same transaction. Anything else is used as given.
 inline std::string dedupeKey(const std::string &hash)
 {
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9')
-            return c - '0';
-        if (c >= 'a' && c <= 'f')
-            return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-            return c - 'A' + 10;
-        return -1;
-    };
     if (hash.size() != 64)
         return hash;
     std::string out(32, '\0');
     for (std::size_t i = 0; i < 32; ++i) {
-        const int hi = nibble(hash[2 * i]);
-        const int lo = nibble(hash[2 * i + 1]);
+        const int hi = hexDigitValue(hash[2 * i]);
+        const int lo = hexDigitValue(hash[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return hash;
         out[i] = static_cast<char>((hi << 4) | lo);

@@ -73,6 +73,17 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
         field = *v;
         return {};
     };
+    auto textKey = [](QString &field, QString text) -> Expected<void> {
+        field = std::move(text);
+        return {};
+    };
+    auto feedUrlKey = [&]() -> Expected<void> {
+        auto u = toFeedUrl(value, key, file);
+        if (!u)
+            return u.error();
+        c.feedUrl = *u;
+        return {};
+    };
 
     if (section == QLatin1String("txpulse")) {
         if (name == QLatin1String("role")) {
@@ -97,36 +108,25 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
             return {};
         }
     } else if (section == QLatin1String("feed")) {
-        if (name == QLatin1String("url")) {
-            auto u = toFeedUrl(value, key, file);
-            if (!u)
-                return u.error();
-            c.feedUrl = *u;
-            return {};
-        }
+        if (name == QLatin1String("url"))
+            return feedUrlKey();
         if (name == QLatin1String("stall_seconds"))
             return intKey(c.feedStallSeconds, 1, 3600);
         if (name == QLatin1String("ping_seconds"))
             return intKey(c.feedPingSeconds, 1, 3600);
-        if (name == QLatin1String("record")) {
-            c.recordFile = value;
-            return {};
-        }
+        if (name == QLatin1String("record"))
+            return textKey(c.recordFile, value);
     } else if (section == QLatin1String("kafka")) {
-        if (name == QLatin1String("brokers")) {
-            c.kafkaBrokers = value.trimmed();
-            return {};
-        }
+        if (name == QLatin1String("brokers"))
+            return textKey(c.kafkaBrokers, value.trimmed());
         if (name == QLatin1String("topic")) {
             if (value.trimmed().isEmpty())
                 return configError(where(key, file) + QStringLiteral(": must not be empty"));
             c.kafkaTopic = value.trimmed();
             return {};
         }
-        if (name == QLatin1String("group")) {
-            c.kafkaGroup = value.trimmed();
-            return {};
-        }
+        if (name == QLatin1String("group"))
+            return textKey(c.kafkaGroup, value.trimmed());
         if (name == QLatin1String("partitions"))
             return intKey(c.kafkaPartitions, 1, 10000);
         if (name == QLatin1String("replication_factor"))
@@ -140,10 +140,8 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
             c.kafkaRetentionMs = v;
             return {};
         }
-        if (name == QLatin1String("spool_dir")) {
-            c.kafkaSpoolDir = value.trimmed();
-            return {};
-        }
+        if (name == QLatin1String("spool_dir"))
+            return textKey(c.kafkaSpoolDir, value.trimmed());
         if (name == QLatin1String("spool_max_bytes")) {
             bool ok = false;
             const qint64 v = value.trimmed().toLongLong(&ok);
@@ -157,27 +155,19 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
         c.kafkaProperties.insert(name, value);
         return {};
     } else if (section == QLatin1String("redis")) {
-        if (name == QLatin1String("url")) {
-            c.redisUrl = value.trimmed();
-            return {};
-        }
-        if (name == QLatin1String("prefix")) {
-            c.redisPrefix = value;
-            return {};
-        }
+        if (name == QLatin1String("url"))
+            return textKey(c.redisUrl, value.trimmed());
+        if (name == QLatin1String("prefix"))
+            return textKey(c.redisPrefix, value);
     } else if (section == QLatin1String("http")) {
-        if (name == QLatin1String("host")) {
-            c.httpHost = value.trimmed();
-            return {};
-        }
+        if (name == QLatin1String("host"))
+            return textKey(c.httpHost, value.trimmed());
         if (name == QLatin1String("port"))
             return intKey(c.httpPort, -1, 65535);
         if (name == QLatin1String("listen"))
             return setHttp(c, value, key, file);
-        if (name == QLatin1String("token")) {
-            c.httpToken = value;
-            return {};
-        }
+        if (name == QLatin1String("token"))
+            return textKey(c.httpToken, value);
         if (name == QLatin1String("cors_origins")) {
             c.httpCorsOrigins = value.split(QLatin1Char(','), Qt::SkipEmptyParts);
             for (auto &o : c.httpCorsOrigins)
@@ -192,23 +182,16 @@ Expected<void> applyKey(Config &c, const QString &section, const QString &name, 
                 c.kafkaBrokers = c.kafkaBrokers.isEmpty() ? broker : c.kafkaBrokers + QLatin1Char(',') + broker;
             return {};
         }
-        if (name == QLatin1String("kafka.topic.name")) {
-            c.kafkaTopic = value.trimmed();
-            return {};
-        }
+        if (name == QLatin1String("kafka.topic.name"))
+            return textKey(c.kafkaTopic, value.trimmed());
     } else if (section == QLatin1String("RedisSection")) {
         if (name == QLatin1String("redis.server.address") || name == QLatin1String("redis.server.port")) {
             // Assembled after the whole section is read (see applyConfigFile).
             return {};
         }
     } else if (section == QLatin1String("WebSocketSection")) {
-        if (name == QLatin1String("websocket.url")) {
-            auto u = toFeedUrl(value, key, file);
-            if (!u)
-                return u.error();
-            c.feedUrl = *u;
-            return {};
-        }
+        if (name == QLatin1String("websocket.url"))
+            return feedUrlKey();
     }
     return configError(QStringLiteral("%1: unknown key").arg(where(key, file)));
 }

@@ -281,15 +281,11 @@ private Q_SLOTS:
         auto r = applyOk(*store, {a, b, makeTx("new-c", secondsAt(kBaseMinute), {{"addrC", 7}})});
         QCOMPARE(r.duplicates, 2);
         QCOMPARE(r.applied, 1);
-        RedisCommand typeOf{"TYPE"};
-        typeOf.arg(p + "seen");
-        auto type = store->connection().command(typeOf);
+        auto type = onKey(*store, prefix, "TYPE", "seen");
         QVERIFY(type);
         QCOMPARE(type->str, QByteArray("set"));
         const auto scard = [&] {
-            RedisCommand card{"SCARD"};
-            card.arg(p + "seen");
-            auto n = store->connection().command(card);
+            auto n = onKey(*store, prefix, "SCARD", "seen");
             return n ? n->integer : -1;
         };
         QCOMPARE(scard(), 3);
@@ -360,12 +356,9 @@ private Q_SLOTS:
         using namespace storetest;
         ManualClock clock(kBaseMs);
         const QString prefix = freshPrefix();
-        const QByteArray p = prefix.toUtf8();
         auto store = openDefault(clock, prefix);
         applyOk(*store, {makeTx("m1", secondsAt(kBaseMinute), {{"big", 30'000'000}, {"mid", 10'000'000}, {"small", 7}})});
-        RedisCommand del{"DEL"};
-        del.arg(p + "rank").arg(p + "rank:sum");
-        QVERIFY(store->connection().command(del));
+        QVERIFY(onKey(*store, prefix, "DEL", "rank", prefix.toUtf8() + "rank:sum"));
         QVERIFY(onKey(*store, prefix, "ZADD", "rank", "-30000000", "big", "-10000000", "mid", "-7", "small"));
         store = asReleaseBeforeLayouts(std::move(store), clock, prefix);
 

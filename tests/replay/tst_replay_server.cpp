@@ -2,9 +2,9 @@
 #include "replay/replay_server.h"
 #include "replay/synthetic_feed.h"
 #include "model/transaction_parser.h"
+#include "test_data.h"
 
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
@@ -22,22 +22,25 @@ namespace {
 
 QList<QByteArray> fixtures()
 {
-    QFile f(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_utx_sample.ndjson"));
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(f.fileName()));
-    QList<QByteArray> lines;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (!line.trimmed().isEmpty())
-            lines.append(line);
-    }
-    return lines;
+    return test::fixtureLines(u"blockchain_utx_sample.ndjson");
+}
+
+// Gives `server` its messages and listens on 127.0.0.1, port 0.
+bool serve(ReplayServer &server, QList<QByteArray> messages)
+{
+    server.setMessages(std::move(messages));
+    return server.listen();
 }
 
 // A feed client as the app would be: records every text frame, separating pongs from the rest.
 class Client : public QObject {
 public:
-    explicit Client(const QUrl &url)
+    enum Start { Connect, Subscribe }; // Subscribe: sends {"op":"unconfirmed_sub"} as soon as it is connected
+
+    explicit Client(const QUrl &url, Start start = Connect)
     {
+        if (start == Subscribe)
+            connect(&socket, &QWebSocket::connected, this, [this] { subscribe(); });
         connect(&socket, &QWebSocket::textMessageReceived, this, [this](const QString &m) {
             if (m == QLatin1String(R"({"op":"pong"})"))
                 ++pongs;
@@ -85,8 +88,7 @@ private Q_SLOTS:
 void TestReplayServer::nothingBeforeSubscribeAndPongOnPing()
 {
     ReplayServer server({});
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
+    QVERIFY(serve(server, fixtures()));
     QVERIFY(server.port() != 0);
     QCOMPARE(server.url().toString(), QStringLiteral("ws://127.0.0.1:%1/inv").arg(server.port()));
 
@@ -117,9 +119,7 @@ void TestReplayServer::servesFileThenKeepsConnectionOpen()
     QVERIFY(server.listen());
     QSignalSpy finished(&server, &ReplayServer::finished);
 
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    Client c(server.url(), Client::Subscribe);
     QTRY_COMPARE(finished.size(), 1);
     QCOMPARE(finished.first().first().value<std::int64_t>(), fixtures().size());
     QTRY_COMPARE(c.messages, fixtures()); // byte-identical, in file order
@@ -133,11 +133,8 @@ void TestReplayServer::twoClientsShareOneStream()
     QList<QByteArray> messages;
     for (int i = 0; i < 5; ++i)
         messages += fixtures();
-    ReplayServer::Options options;
-    options.rate = 200;
-    ReplayServer server(options);
-    server.setMessages(messages);
-    QVERIFY(server.listen());
+    ReplayServer server({.rate = 200});
+    QVERIFY(serve(server, messages));
 
     Client a(server.url());
     Client b(server.url());
@@ -165,14 +162,10 @@ void TestReplayServer::rateIsRoughlyHonoured_data()
 void TestReplayServer::rateIsRoughlyHonoured()
 {
     QFETCH(double, rate);
-    ReplayServer::Options options;
-    options.rate = rate;
-    ReplayServer server(options);
+    ReplayServer server({.rate = rate});
     server.setSynthetic(3, 0);
     QVERIFY(server.listen());
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    Client c(server.url(), Client::Subscribe);
     QTRY_VERIFY(!c.messages.isEmpty());
     const qsizetype start = c.messages.size();
     QElapsedTimer window;
@@ -187,14 +180,9 @@ void TestReplayServer::rateIsRoughlyHonoured()
 void TestReplayServer::retimeChangesOnlyXTime()
 {
     const ManualClock clock(1'234'567'890'123);
-    ReplayServer::Options options;
-    options.retime = true;
-    ReplayServer server(options, clock);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    ReplayServer server({.retime = true}, clock);
+    QVERIFY(serve(server, fixtures()));
+    Client c(server.url(), Client::Subscribe);
     QTRY_COMPARE(c.messages.size(), fixtures().size());
 
     for (qsizetype i = 0; i < fixtures().size(); ++i) {
@@ -246,16 +234,10 @@ void TestReplayServer::retimedScannerCases()
 
 void TestReplayServer::loopRestarts()
 {
-    ReplayServer::Options options;
-    options.loop = true;
-    options.count = 30; // 2.5 passes over the 12 fixtures
-    ReplayServer server(options);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
+    ReplayServer server({.loop = true, .count = 30}); // 2.5 passes over the 12 fixtures
+    QVERIFY(serve(server, fixtures()));
     QSignalSpy finished(&server, &ReplayServer::finished);
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    Client c(server.url(), Client::Subscribe);
     QTRY_COMPARE(c.messages.size(), 30);
     QCOMPARE(finished.size(), 1);
     QCOMPARE(c.messages.mid(12, 12), fixtures());
@@ -264,34 +246,22 @@ void TestReplayServer::loopRestarts()
 
 void TestReplayServer::dropEveryClosesConnections()
 {
-    ReplayServer::Options options;
-    options.dropEvery = 5;
-    ReplayServer server(options);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    ReplayServer server({.dropEvery = 5});
+    QVERIFY(serve(server, fixtures()));
+    Client c(server.url(), Client::Subscribe);
     QTRY_COMPARE(c.disconnects, 1);
     QCOMPARE(c.messages, fixtures().mid(0, 5));
     // A new connection resumes the shared stream where it stopped.
-    Client again(server.url());
-    QTRY_VERIFY(again.isConnected());
-    again.subscribe();
+    Client again(server.url(), Client::Subscribe);
     QTRY_COMPARE(again.disconnects, 1);
     QCOMPARE(again.messages, fixtures().mid(5, 5));
 }
 
 void TestReplayServer::stallAfterGoesSilent()
 {
-    ReplayServer::Options options;
-    options.stallAfter = 3;
-    ReplayServer server(options);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
-    Client c(server.url());
-    QTRY_VERIFY(c.isConnected());
-    c.subscribe();
+    ReplayServer server({.stallAfter = 3});
+    QVERIFY(serve(server, fixtures()));
+    Client c(server.url(), Client::Subscribe);
     QTRY_COMPARE(c.messages.size(), 3);
     c.send(R"({"op":"ping"})");
     QSignalSpy frames(&c.socket, &QWebSocket::textMessageReceived);
@@ -306,19 +276,12 @@ void TestReplayServer::stallAfterGoesSilent()
 // stopped; the hung one stays silent (no message, no pong).
 void TestReplayServer::stallEndsForANewSubscriber()
 {
-    ReplayServer::Options options;
-    options.stallAfter = 4;
-    ReplayServer server(options);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
-    Client hung(server.url());
-    QTRY_VERIFY(hung.isConnected());
-    hung.subscribe();
+    ReplayServer server({.stallAfter = 4});
+    QVERIFY(serve(server, fixtures()));
+    Client hung(server.url(), Client::Subscribe);
     QTRY_COMPARE(hung.messages.size(), 4);
 
-    Client again(server.url());
-    QTRY_VERIFY(again.isConnected());
-    again.subscribe();
+    Client again(server.url(), Client::Subscribe);
     QTRY_COMPARE(again.messages.size(), fixtures().size() - 4);
     QCOMPARE(again.messages, fixtures().mid(4));
     hung.send(R"({"op":"ping"})");
@@ -331,21 +294,13 @@ void TestReplayServer::stallEndsForANewSubscriber()
 
 void TestReplayServer::resendOnSubscribeRepeatsTheLastMessages()
 {
-    ReplayServer::Options options;
-    options.dropEvery = 6;
-    options.resendOnSubscribe = 2;
-    ReplayServer server(options);
-    server.setMessages(fixtures());
-    QVERIFY(server.listen());
-    Client first(server.url());
-    QTRY_VERIFY(first.isConnected());
-    first.subscribe();
+    ReplayServer server({.dropEvery = 6, .resendOnSubscribe = 2});
+    QVERIFY(serve(server, fixtures()));
+    Client first(server.url(), Client::Subscribe);
     QTRY_COMPARE(first.disconnects, 1);
     QCOMPARE(first.messages, fixtures().mid(0, 6)); // nothing to resend on the first subscription
 
-    Client second(server.url());
-    QTRY_VERIFY(second.isConnected());
-    second.subscribe();
+    Client second(server.url(), Client::Subscribe);
     QTRY_COMPARE(second.disconnects, 1);
     QCOMPARE(second.messages, fixtures().mid(4, 2) + fixtures().mid(6, 6));
 }

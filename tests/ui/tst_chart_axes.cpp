@@ -50,6 +50,20 @@ bool allDrawn(const QChartView &view, const QStringList &labels)
     return std::all_of(labels.begin(), labels.end(), [&](const QString &l) { return texts.contains(l); });
 }
 
+// What a failed allDrawn() wanted and what was drawn instead.
+QString drawnReport(const QChartView &view, const QStringList &labels)
+{
+    return QStringLiteral("want %1, drawn %2").arg(labels.join(u' '), drawnTexts(view).join(u' '));
+}
+
+// Shows a chart at `size`, as the window would, and waits until it is on screen.
+bool showAt(QChartView &view, QSize size)
+{
+    view.resize(size);
+    view.show();
+    return QTest::qWaitForWindowExposed(&view);
+}
+
 } // namespace
 
 class TestChartAxes : public QObject {
@@ -122,17 +136,14 @@ private Q_SLOTS:
     {
         QFETCH(qint64, count);
         MinuteChart chart;
-        chart.resize(900, 400);
-        chart.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        QVERIFY(showAt(chart, QSize(900, 400)));
         std::vector<MinutePoint> points;
         for (int i = 0; i < 60; ++i)
             points.push_back(MinutePoint{29'000'000 + i, i == 59 ? count : 0, i < 59, i == 59});
         chart.setPoints(points, true);
         const QStringList labels = expectedLabels(chart, Qt::Vertical, 0);
         QCOMPARE(labels.size(), txpulse::ui::countAxisScale(count).tickCount);
-        QTRY_VERIFY2(allDrawn(chart, labels),
-                     qPrintable(QStringLiteral("want %1, drawn %2").arg(labels.join(u' '), drawnTexts(chart).join(u' '))));
+        QTRY_VERIFY2(allDrawn(chart, labels), qPrintable(drawnReport(chart, labels)));
     }
 
     void addressChartDrawsBtcLabels_data()
@@ -149,17 +160,14 @@ private Q_SLOTS:
         QFETCH(double, btc);
         QFETCH(int, decimals);
         AddressChart chart;
-        chart.resize(900, 500);
-        chart.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        QVERIFY(showAt(chart, QSize(900, 500)));
         std::vector<AddressTotal> top;
         for (int i = 0; i < 10; ++i)
             top.push_back(AddressTotal{"bc1qaddress" + std::to_string(i), std::llround(btc * 1e8 / (i + 1))});
         chart.setTop(top);
         const QStringList labels = expectedLabels(chart, Qt::Horizontal, decimals);
         QVERIFY(labels.size() >= 3);
-        QTRY_VERIFY2(allDrawn(chart, labels),
-                     qPrintable(QStringLiteral("want %1, drawn %2").arg(labels.join(u' '), drawnTexts(chart).join(u' '))));
+        QTRY_VERIFY2(allDrawn(chart, labels), qPrintable(drawnReport(chart, labels)));
         static const QRegularExpression exponent(QStringLiteral("^[0-9.,]+e[+-][0-9]+$"),
                                                    QRegularExpression::CaseInsensitiveOption);
         for (const QString &text : drawnTexts(chart))

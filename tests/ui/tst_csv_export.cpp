@@ -4,6 +4,7 @@
 #include "format.h"
 #include "http/http_api.h"
 #include "synthetic_snapshot.h"
+#include "local_api.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -199,8 +200,7 @@ private Q_SLOTS:
         s->view.top[3].address = "bc1q\"odd,addr"; // quoting on both sides
         SnapshotHub hub;
         hub.publish(s);
-        Config config;
-        config.httpPort = 0;
+        Config config = test::localApiConfig();
         HttpApi api(config, hub);
         QVERIFY(api.start());
         QNetworkAccessManager nam;

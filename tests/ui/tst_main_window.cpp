@@ -60,6 +60,17 @@ private:
     std::thread m_thread;
 };
 
+// A main window over its own hub, its settings in the INI file `path`, shown.
+struct ShownWindow {
+    explicit ShownWindow(const QString &path) : settings(path, QSettings::IniFormat), window(hub, settings)
+    {
+        window.show();
+    }
+    SnapshotHub hub;
+    QSettings settings;
+    MainWindow window;
+};
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -102,10 +113,8 @@ private Q_SLOTS:
 
     void showsPublishedData()
     {
-        SnapshotHub hub;
-        QSettings settings(iniPath(), QSettings::IniFormat);
-        MainWindow window(hub, settings);
-        window.show();
+        ShownWindow shown(iniPath());
+        auto &[hub, settings, window] = shown;
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QCOMPARE(window.transactionModel()->rowCount(), 0); // nothing published yet
 
@@ -162,10 +171,8 @@ private Q_SLOTS:
 
     void errorBannerAndStatus()
     {
-        SnapshotHub hub;
-        QSettings settings(m_dir.filePath(QStringLiteral("other.ini")), QSettings::IniFormat);
-        MainWindow window(hub, settings);
-        window.show();
+        ShownWindow shown(m_dir.filePath(QStringLiteral("other.ini")));
+        auto &[hub, settings, window] = shown;
         test::SyntheticOptions o;
         o.mode = Mode::Pipeline;
         o.lastError = QStringLiteral("redis.io: connection refused");
@@ -181,10 +188,8 @@ private Q_SLOTS:
 
     void followsPaletteChanges()
     {
-        SnapshotHub hub;
-        QSettings settings(m_dir.filePath(QStringLiteral("palette.ini")), QSettings::IniFormat);
-        MainWindow window(hub, settings);
-        window.show();
+        ShownWindow shown(m_dir.filePath(QStringLiteral("palette.ini")));
+        auto &[hub, settings, window] = shown;
         const QPalette original = QApplication::palette();
         const bool startsDark = isDarkPalette(original);
         QCOMPARE(window.minuteChart()->chart()->theme(), startsDark ? QChart::ChartThemeDark : QChart::ChartThemeLight);
@@ -201,10 +206,8 @@ private Q_SLOTS:
 
     void copyAndCsv()
     {
-        SnapshotHub hub;
-        QSettings settings(m_dir.filePath(QStringLiteral("copy.ini")), QSettings::IniFormat);
-        MainWindow window(hub, settings);
-        window.show();
+        ShownWindow shown(m_dir.filePath(QStringLiteral("copy.ini")));
+        auto &[hub, settings, window] = shown;
         const auto snap = test::syntheticSnapshot();
         hub.publish(snap);
         QTRY_COMPARE(window.addressModel()->rowCount(), 100);

@@ -4,8 +4,9 @@
 // 127.0.0.1:0, answers {"op":"unconfirmed_sub"} by sending its script of messages and {"op":"ping"} with
 // {"op":"pong"}, and lets a test drop or silence connections. Lives on the thread that creates it.
 
+#include "test_data.h"
+
 #include <QByteArray>
-#include <QFile>
 #include <QList>
 #include <QObject>
 #include <QWebSocket>
@@ -14,21 +15,6 @@
 #include <functional>
 
 namespace txpulse::test {
-
-inline QList<QByteArray> readLines(const QString &path)
-{
-    QList<QByteArray> lines;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot read %s", qPrintable(path));
-    for (QByteArray line : f.readAll().split('\n')) {
-        if (line.endsWith('\r'))
-            line.chop(1);
-        if (!line.isEmpty())
-            lines.append(line);
-    }
-    return lines;
-}
 
 class FeedTestServer : public QObject {
     Q_OBJECT

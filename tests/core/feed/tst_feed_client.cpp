@@ -178,8 +178,8 @@ private Q_SLOTS:
     void subscribesAndReceivesInOrder()
     {
         FeedTestServer server;
-        server.script = test::readLines(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_utx_sample.ndjson"))
-                        + test::readLines(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_block_sample.ndjson"));
+        server.script = test::fixtureLines(u"blockchain_utx_sample.ndjson")
+                        + test::fixtureLines(u"blockchain_block_sample.ndjson");
         QVERIFY(server.script.size() >= 13);
         Stats stats;
         ManualClock clock(1000000);
@@ -229,7 +229,7 @@ private Q_SLOTS:
     void coalescesFramesPerEventLoopTurn()
     {
         FeedTestServer server;
-        server.script = test::readLines(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_utx_sample.ndjson"));
+        server.script = test::fixtureLines(u"blockchain_utx_sample.ndjson");
         Stats stats;
         ManualClock clock(77);
         FeedOptions o = fastOptions(server.url());

@@ -15,12 +15,12 @@ namespace {
 
 QList<QByteArray> utxLines()
 {
-    return test::readLines(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_utx_sample.ndjson"));
+    return test::fixtureLines(u"blockchain_utx_sample.ndjson");
 }
 
 QList<QByteArray> blockLines()
 {
-    return test::readLines(QStringLiteral(TXPULSE_TEST_DATA "/blockchain_block_sample.ndjson"));
+    return test::fixtureLines(u"blockchain_block_sample.ndjson");
 }
 
 qint64 rejects(const Stats &stats, ParseError e)

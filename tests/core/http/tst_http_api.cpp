@@ -1,5 +1,6 @@
 #include "http/http_api.h"
 #include "model/transaction_parser.h"
+#include "local_api.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -526,8 +527,7 @@ void TestHttpApi::initTestCase()
     qunsetenv("TXPULSE_HTTP_TOKEN");
     m_snapshot = makeSnapshot();
     m_hub.publish(m_snapshot);
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     m_api = std::make_unique<HttpApi>(config, m_hub);
     const Expected<void> started = m_api->start();
     QVERIFY2(started, qPrintable(started ? QString() : started.error().message));
@@ -962,8 +962,7 @@ void TestHttpApi::csvIsRfc4180()
 void TestHttpApi::notReady()
 {
     SnapshotHub hub; // holds the default snapshot: ready == false
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     HttpApi api(config, hub);
     QVERIFY(api.start());
     for (const char *path : {"/show_transactions", "/high_value_addr", "/transactions_count_per_minute/3",
@@ -997,8 +996,7 @@ void TestHttpApi::ingestRoleKeepsNoWindow()
     ingest->stats.kafkaState = ComponentState::Connected;
     SnapshotHub hub;
     hub.publish(ingest);
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     HttpApi api(config, hub);
     QVERIFY(api.start());
 
@@ -1030,8 +1028,7 @@ void TestHttpApi::ingestRoleKeepsNoWindow()
 
 void TestHttpApi::tokenEnforced()
 {
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     config.httpToken = QStringLiteral("s3cret-token-for-tests");
     HttpApi api(config, m_hub);
     QVERIFY(api.start());
@@ -1057,8 +1054,7 @@ void TestHttpApi::tokenEnforced()
 
 void TestHttpApi::nonLoopbackNeedsToken()
 {
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     config.httpHost = QStringLiteral("0.0.0.0");
     {
         HttpApi api(config, m_hub);
@@ -1179,8 +1175,7 @@ void TestHttpApi::oversizedRequests()
 
 void TestHttpApi::slowClientIsClosed()
 {
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     HttpApi api(config, m_hub);
     HttpLimits limits;
     limits.requestTimeoutMs = 200;
@@ -1211,8 +1206,7 @@ void TestHttpApi::slowClientIsClosed()
 
 void TestHttpApi::connectionCap()
 {
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     HttpApi api(config, m_hub);
     HttpLimits limits;
     limits.maxConnections = 2;
@@ -1272,8 +1266,7 @@ void TestHttpApi::cors()
     QVERIFY(!get(QStringLiteral("/health"), "GET", {{"Origin", "http://app.example"}}).headers.contains(
         "access-control-allow-origin"));
 
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     config.httpCorsOrigins = {QStringLiteral("http://app.example")};
     HttpApi api(config, m_hub);
     QVERIFY(api.start());
@@ -1317,8 +1310,7 @@ void TestHttpApi::goldenAnswers()
 {
     QFETCH(QByteArray, scenario);
     SnapshotHub notReadyHub; // holds the default snapshot: ready == false
-    Config config;
-    config.httpPort = 0;
+    Config config = test::localApiConfig();
     if (scenario == "token")
         config.httpToken = QStringLiteral("golden-token");
     if (scenario == "cors")

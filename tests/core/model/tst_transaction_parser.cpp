@@ -1,6 +1,6 @@
 #include "model/transaction_parser.h"
+#include "test_data.h"
 
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -10,19 +10,6 @@
 using namespace txpulse;
 
 namespace {
-
-QList<QByteArray> readLines(const QString &name)
-{
-    QFile f(QStringLiteral(TXPULSE_TEST_DATA "/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(f.fileName()));
-    QList<QByteArray> lines;
-    for (const QByteArray &line : f.readAll().split('\n')) {
-        if (!line.trimmed().isEmpty())
-            lines.append(line);
-    }
-    return lines;
-}
 
 // What the parser should produce, worked out independently with QJsonDocument (values here are far below
 // 2^53, so doubles are exact).
@@ -150,7 +137,7 @@ void TestTransactionParser::checkAgainstJson(const QByteArray &line)
 void TestTransactionParser::fixtures_data()
 {
     QTest::addColumn<QByteArray>("line");
-    const QList<QByteArray> lines = readLines(QStringLiteral("blockchain_utx_sample.ndjson"));
+    const QList<QByteArray> lines = test::fixtureLines(u"blockchain_utx_sample.ndjson");
     QVERIFY(lines.size() >= 12);
     for (const QByteArray &line : lines) {
         const QString hash = QJsonDocument::fromJson(line)["x"]["hash"].toString();
@@ -344,7 +331,7 @@ void TestTransactionParser::ignoredOps_data()
 {
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QString>("op");
-    const QList<QByteArray> blocks = readLines(QStringLiteral("blockchain_block_sample.ndjson"));
+    const QList<QByteArray> blocks = test::fixtureLines(u"blockchain_block_sample.ndjson");
     QCOMPARE(blocks.size(), 1);
     QTest::newRow("block fixture") << blocks.first() << QStringLiteral("block");
     QTest::newRow("pong") << QByteArray(R"({"op":"pong"})") << QStringLiteral("pong");
@@ -364,7 +351,7 @@ void TestTransactionParser::ignoredOps()
 
 void TestTransactionParser::everyPrefixOfEveryFixtureIsRejected()
 {
-    const QList<QByteArray> lines = readLines(QStringLiteral("blockchain_utx_sample.ndjson"));
+    const QList<QByteArray> lines = test::fixtureLines(u"blockchain_utx_sample.ndjson");
     int checked = 0;
     for (const QByteArray &line : lines) {
         for (qsizetype n = 0; n < line.size(); ++n) {
@@ -485,7 +472,7 @@ void TestTransactionParser::randomMutationsNeverCrash()
 {
     // A cheap in-tree complement to the libFuzzer target: byte flips, insertions and deletions of the
     // fixtures. Whatever comes out must be consistent: accepted transactions satisfy the invariants.
-    QList<QByteArray> seeds = readLines(QStringLiteral("blockchain_utx_sample.ndjson"));
+    QList<QByteArray> seeds = test::fixtureLines(u"blockchain_utx_sample.ndjson");
     QRandomGenerator gen(20240601);
     static constexpr char kTokens[] = "{}[]\":,-.0123456789eEnulltrue \\";
     int accepted = 0;
