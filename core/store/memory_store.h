@@ -3,6 +3,7 @@
 #include "store/store.h"
 #include "support/clock.h"
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -26,9 +27,13 @@ public:
     Expected<void> expire() override;
     QString describe() const override { return QStringLiteral("memory"); }
 
-    // For tests and /metrics: entries currently held (dedupe keys, minutes with a count).
+    // For tests and /metrics: entries currently held (dedupe keys; minutes kept, by the dedupe lists or the counts,
+    // whichever holds more: both are bounded by the window).
     std::size_t dedupeEntries() const { return m_seen.size(); }
-    std::size_t minuteEntries() const { return std::get<aggregates::MinuteCounts::Memory>(m_parts).entries(); }
+    std::size_t minuteEntries() const
+    {
+        return std::max(m_hashes.size(), std::get<aggregates::MinuteCounts::Memory>(m_parts).entries());
+    }
 
 private:
     std::int64_t expiredThrough(std::int64_t nowMs);

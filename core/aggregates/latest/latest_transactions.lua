@@ -41,7 +41,7 @@ function A.migrate(P, from, ctx)
   local zadd = {}
   for j = 1, n do
     zadd[#zadd + 1] = 0
-    zadd[#zadd + 1] = string.format('%016x', 0) .. string.format('%016x', last - j + 1) .. raws[j]
+    zadd[#zadd + 1] = '0000000000000000' .. string.format('%016x', last - j + 1) .. raws[j] -- no sequence
   end
   redis.call('ZADD', lk, unpack(zadd))
   redis.call('EXPIRE', lk, ctx.keyTtl)
